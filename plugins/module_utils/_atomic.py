@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Whole-file writes that never leave a half-written file behind.
+
+A temporary file in the target's directory, flushed to disk, then ``os.replace``: a reader
+sees the old content or the new, never a mix, and a crash leaves at most a stray temp file.
+Written by hand because ``AnsibleModule.atomic_move`` needs a module object and this layer
+is shared with action plugins and unit tests.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import fcntl
+import os
+import tempfile
+from contextlib import contextmanager
+
+
+def write_atomic(path, data, mode=None):
+    """Replace ``path`` with ``data`` (bytes). Keeps an existing file's mode unless given."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(directory)
+
+
+def write_text_atomic(path, text, mode=None):
+    write_atomic(path, text.encode("utf-8"), mode)
+
+
+def read_text(path, default=None):
+    """File content as text (a byte order mark kept), or ``default`` when it does not exist."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT and default is not None:
+            return default
+        raise
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def exclusive_lock(lock_path):
+    """Hold an exclusive ``flock`` on ``lock_path`` (created if missing) for the block."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)

@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Stage 9 evidence folders: ``deliverables/onboarding_evidence/Stage9_<Gate>_<YYYYMMDD>/``.
+
+A folder holds the evidence files plus ``MANIFEST.sha256`` (sidecar format, one line a
+file, sorted by name) and ``manifest.json`` (gate, version, created, and name, source,
+size and sha256 of each file). Rules:
+
+* the same evidence collected again changes nothing (``created`` is kept);
+* different content under a name the folder already holds is refused, never overwritten;
+* a file in the folder that its manifest does not list is refused, so that the manifest
+  never blesses a file put there by hand;
+* one folder belongs to one version: collecting another version's evidence for the same
+  gate and day is refused.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, check_date, check_gate, check_version, is_within, relative_to,
+    resolve_in_workspace)
+
+EVIDENCE_ROOT = "deliverables/onboarding_evidence"
+MANIFEST_SIDECAR = "MANIFEST.sha256"
+MANIFEST_JSON = "manifest.json"
+RESERVED_NAMES = (MANIFEST_SIDECAR, MANIFEST_JSON)
+MANIFEST_FORMAT = 1
+# 1980-01-01 is the earliest time a zip entry can carry; fixed so the zip is reproducible.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def folder_name(gate, date):
+    return "Stage9_%s_%s" % (check_gate(gate), check_date(date))
+
+
+def folder_relpath(gate, date):
+    return "%s/%s" % (EVIDENCE_ROOT, folder_name(gate, date))
+
+
+def check_name(name):
+    if (not isinstance(name, str) or not name or name in (".", "..") or name.startswith(".")
+            or any(c in name for c in "/\\\x00\r\n") or name != name.strip()):
+        raise ValidationError(
+            "evidence name %r must be a plain file name (no folders, no leading dot)" % (name,))
+    if name in RESERVED_NAMES:
+        raise ValidationError("evidence name %r is reserved for the manifest" % (name,))
+    return name
+
+
+class Plan(object):
+    """What collecting evidence would do; ``apply`` carries it out."""
+
+    def __init__(self, workspace, folder, manifest, copies, changed):
+        self.workspace = workspace
+        self.folder = folder
+        self.manifest = manifest
+        self.copies = copies  # [(name, real source path, sha256)]
+        self.changed = changed
+
+    @property
+    def sidecar_text(self):
+        return manifest_sidecar_text(self.manifest)
+
+    @property
+    def json_text(self):
+        return manifest_json_text(self.manifest)
+
+    @property
+    def manifest_sha256(self):
+        return _checksum.sha256_bytes(self.sidecar_text.encode("utf-8"))
+
+    def apply(self):
+        if not os.path.isdir(self.folder):
+            os.makedirs(self.folder)
+        for name, source, expected in self.copies:
+            copy_verified(source, os.path.join(self.folder, name), expected)
+        for name, text in ((MANIFEST_SIDECAR, self.sidecar_text), (MANIFEST_JSON, self.json_text)):
+            target = os.path.join(self.folder, name)
+            if _atomic.read_text(target, default="") != text:
+                _atomic.write_text_atomic(target, text)
+
+
+def plan(workspace, gate, version, date, sources, allowed_roots=None, created=None):
+    """Plan collecting ``sources`` (``[(name, path)]``) as evidence of ``gate``/``version``.
+
+    ``allowed_roots`` are the folders sources may come from (default: the workspace);
+    ``created`` is the ISO8601 time recorded for a new folder.
+    """
+    check_gate(gate)
+    check_version(version)
+    check_date(date)
+    workspace = os.path.realpath(workspace)
+    roots = [os.path.realpath(r) for r in (allowed_roots or [workspace])]
+    relfolder = folder_relpath(gate, date)
+    folder = resolve_in_workspace(workspace, relfolder, "evidence folder")
+
+    wanted = {}
+    for name, source in sources:
+        check_name(name)
+        if name in wanted:
+            raise ValidationError("evidence name %r is given twice" % (name,))
+        real = _resolve_source(workspace, source, roots)
+        wanted[name] = real
+
+    existing = read_manifest(folder) if os.path.exists(os.path.join(folder, MANIFEST_JSON)) else None
+    if existing is None and not wanted:
+        raise ValidationError("no evidence files given for new folder %s" % relfolder)
+    if existing is not None and (existing["gate"], existing["version"]) != (gate, version):
+        raise ValidationError(
+            "evidence folder %s already holds %s evidence for version %r, not %r: one folder "
+            "belongs to one version" % (relfolder, existing["gate"], existing["version"], version))
+    entries = dict((f["name"], f) for f in (existing or {}).get("files", []))
+    on_disk = set(os.listdir(folder)) - set(RESERVED_NAMES) if os.path.isdir(folder) else set()
+    unlisted = sorted(on_disk - set(entries))
+    if unlisted:
+        raise ValidationError(
+            "evidence folder %s holds %s not listed in its manifest; refusing to sign it "
+            "(move it away or collect it through this module)" % (
+                relfolder, ", ".join(repr(n) for n in unlisted)))
+
+    copies = []
+    for name in sorted(wanted):
+        source = wanted[name]
+        digest, size = _checksum.sha256_file(source)
+        if name in entries:
+            if entries[name]["sha256"] != digest:
+                raise ValidationError(
+                    "evidence %r in %s already exists with sha256 %s; the new source %s has "
+                    "sha256 %s. Evidence is never overwritten: collect it under another name"
+                    % (name, relfolder, entries[name]["sha256"], source, digest))
+            if not os.path.isfile(os.path.join(folder, name)):
+                copies.append((name, source, digest))
+            continue
+        entries[name] = {
+            "name": name,
+            "source": _describe_source(workspace, source),
+            "size": size,
+            "sha256": digest,
+        }
+        copies.append((name, source, digest))
+
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "gate": gate,
+        "version": version,
+        "folder": relfolder,
+        "created": existing["created"] if existing else created,
+        "files": [entries[n] for n in sorted(entries)],
+    }
+    changed = bool(copies) or existing is None or not _manifest_files_match(folder, manifest)
+    return Plan(workspace, folder, manifest, copies, changed)
+
+
+def _resolve_source(workspace, source, roots):
+    if not isinstance(source, str) or not source:
+        raise ValidationError("evidence source %r is not a path" % (source,))
+    path = source if os.path.isabs(source) else os.path.join(workspace, source)
+    real = os.path.realpath(path)
+    if not any(is_within(real, root) for root in roots):
+        raise ValidationError(
+            "evidence source %r is outside the allowed source roots (%s)" % (
+                source, ", ".join(roots)))
+    if not os.path.isfile(real):
+        raise ValidationError("evidence source %r is not an existing file" % (source,))
+    return real
+
+
+def _describe_source(workspace, real):
+    return relative_to(real, workspace) if is_within(real, workspace) else real
+
+
+def _manifest_files_match(folder, manifest):
+    for name, text in ((MANIFEST_SIDECAR, manifest_sidecar_text(manifest)),
+                       (MANIFEST_JSON, manifest_json_text(manifest))):
+        if _atomic.read_text(os.path.join(folder, name), default="") != text:
+            return False
+    return True
+
+
+def manifest_sidecar_text(manifest):
+    return "".join(_checksum.format_sidecar(f["sha256"], f["name"]) for f in manifest["files"])
+
+
+def manifest_json_text(manifest):
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def copy_verified(source, target, expected):
+    """Copy through a temp file beside ``target``; refuse if the copy's digest differs."""
+    directory = os.path.dirname(target)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, _checksum.READ_SIZE)
+            out.flush()
+            os.fsync(out.fileno())
+        actual, dummy = _checksum.sha256_file(tmp)
+        if actual != expected:
+            raise ValidationError(
+                "evidence source %s changed while it was collected: %s" % (
+                    source, _checksum.describe_mismatch(source, expected, actual)))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_manifest(folder):
+    path = os.path.join(folder, MANIFEST_JSON)
+    try:
+        manifest = json.loads(_atomic.read_text(path))
+    except ValueError as exc:
+        raise ValidationError("%s is not valid JSON: %s" % (path, exc))
+    for key in ("gate", "version", "files"):
+        if key not in manifest:
+            raise ValidationError("%s has no %r" % (path, key))
+    return manifest
+
+
+def verify_folder(folder):
+    """Check a folder against its manifests. Returns ``(manifest, manifest_sha256, problems)``."""
+    problems = []
+    if not os.path.isdir(folder):
+        return None, None, ["evidence folder %s does not exist" % folder]
+    try:
+        manifest = read_manifest(folder)
+        sidecar = _atomic.read_text(os.path.join(folder, MANIFEST_SIDECAR))
+    except (ValidationError, IOError, OSError) as exc:
+        return None, None, [str(exc)]
+    listed = _checksum.parse_sidecar(sidecar, MANIFEST_SIDECAR) if sidecar.strip() else []
+    from_json = [(f["sha256"], f["name"]) for f in manifest["files"]]
+    if sorted(listed) != sorted(from_json):
+        problems.append("%s and %s disagree" % (MANIFEST_SIDECAR, MANIFEST_JSON))
+    for digest, name in listed:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            problems.append("evidence %r is listed but missing" % name)
+            continue
+        actual, dummy = _checksum.sha256_file(path)
+        if actual != digest:
+            problems.append("evidence %r: %s" % (name, _checksum.describe_mismatch(name, digest, actual)))
+    unlisted = sorted(set(os.listdir(folder)) - set(RESERVED_NAMES) - set(n for d, n in listed))
+    for name in unlisted:
+        problems.append("evidence %r is in the folder but not in the manifest" % name)
+    manifest_sha256 = _checksum.sha256_bytes(sidecar.encode("utf-8"))
+    return manifest, manifest_sha256, problems
+
+
+def write_zip(folder, zip_path, dry_run=False):
+    """A reproducible zip of the folder: sorted members, fixed times and modes.
+
+    Returns ``(sha256, changed)``; an identical existing zip is left alone, and with
+    ``dry_run`` the zip is built aside, compared and discarded.
+    """
+    base = os.path.basename(folder.rstrip(os.sep))
+    directory = os.path.dirname(zip_path)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(zip_path), suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(os.listdir(folder)):
+                info = zipfile.ZipInfo("%s/%s" % (base, name), date_time=ZIP_DATE)
+                info.external_attr = 0o100644 << 16
+                info.create_system = 3
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(os.path.join(folder, name), "rb") as src, archive.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, _checksum.READ_SIZE)
+        digest, dummy = _checksum.sha256_file(tmp)
+        same = os.path.isfile(zip_path) and _checksum.sha256_file(zip_path)[0] == digest
+        if same or dry_run:
+            os.unlink(tmp)
+            return digest, not same
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, zip_path)
+        return digest, True
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

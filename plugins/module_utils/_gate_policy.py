@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Stage 9 gate policy (SOP 7) as data, and its evaluation against the ledger.
+
+A policy maps each gate to::
+
+    status:         the status its approval records ("Next Stage Ready")
+    approver_role:  who approves (documentation and the Tasklist line)
+    requires:       null, or {gate: <earlier gate>, status: <status it must have recorded>}
+                    for the same version
+    evidence:       file name patterns (fnmatch) that the evidence manifest must match,
+                    each at least once
+    tasklist_item:  the text that starts the gate's checkbox in the Tasklist's Phase 5
+
+Roles pass their own policy (role defaults); ``DEFAULT_POLICY`` follows SOP 7.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import fnmatch
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    GATES, ValidationError, check_field)
+
+NEXT_STAGE_READY = "Next Stage Ready"
+
+DEFAULT_POLICY = {
+    "Alpha": {
+        "status": NEXT_STAGE_READY,
+        "approver_role": "QA Lead",
+        "requires": None,
+        "evidence": ["frontend_build_*.log", "pytest_*.log", "install_smoke*"],
+        "tasklist_item": "Stage 9 Alpha",
+    },
+    "Beta": {
+        "status": NEXT_STAGE_READY,
+        "approver_role": "Deployment Engineer",
+        "requires": {"gate": "Alpha", "status": NEXT_STAGE_READY},
+        "evidence": ["health_check*", "upload_record*", "feedback_summary*"],
+        "tasklist_item": "Stage 9 Beta",
+    },
+    "GA": {
+        "status": "GA Approved",
+        "approver_role": "Release Owner",
+        "requires": {"gate": "Beta", "status": NEXT_STAGE_READY},
+        "evidence": ["change_approval*", "user_notice*", "install_rollback_check*"],
+        "tasklist_item": "Stage 9 GA",
+    },
+}
+
+_KEYS = ("status", "approver_role", "requires", "evidence", "tasklist_item")
+
+
+def default_policy():
+    return copy.deepcopy(DEFAULT_POLICY)
+
+
+def check_policy(policy):
+    """Validate a policy's structure; returns it. Every gate must be described."""
+    if not isinstance(policy, dict):
+        raise ValidationError("gate policy must be a mapping of gate to rules, got %r" % (policy,))
+    unknown_gates = sorted(set(policy) - set(GATES))
+    if unknown_gates:
+        raise ValidationError("gate policy names unknown gates: %s" % ", ".join(unknown_gates))
+    for gate in GATES:
+        rules = policy.get(gate)
+        if not isinstance(rules, dict):
+            raise ValidationError("gate policy has no rules for %s" % gate)
+        unknown = sorted(set(rules) - set(_KEYS))
+        missing = sorted(set(_KEYS) - set(rules))
+        if unknown:
+            raise ValidationError("gate policy for %s has unknown keys: %s" % (gate, ", ".join(unknown)))
+        if missing:
+            raise ValidationError("gate policy for %s lacks: %s" % (gate, ", ".join(missing)))
+        check_field("%s status" % gate, rules["status"])
+        check_field("%s tasklist_item" % gate, rules["tasklist_item"])
+        if not isinstance(rules["evidence"], list) or not all(isinstance(p, str) and p for p in rules["evidence"]):
+            raise ValidationError("gate policy for %s: evidence must be a list of file name patterns" % gate)
+        requires = rules["requires"]
+        if requires is not None:
+            if not isinstance(requires, dict) or sorted(requires) != ["gate", "status"]:
+                raise ValidationError(
+                    "gate policy for %s: requires must be null or {gate, status}, got %r" % (gate, requires))
+            if requires["gate"] not in GATES or GATES.index(requires["gate"]) >= GATES.index(gate):
+                raise ValidationError(
+                    "gate policy for %s: requires gate %r, which is not an earlier gate" % (gate, requires["gate"]))
+    return policy
+
+
+def missing_evidence(rules, names):
+    """Patterns of the policy that no evidence file name matches."""
+    return [p for p in rules["evidence"] if not any(fnmatch.fnmatchcase(n, p) for n in names)]
+
+
+def unmet_preconditions(policy, gate, version, records, evidence_names, approver, operator=None,
+                        forbid_self_approval=False):
+    """Every precondition of recording ``gate`` for ``version`` that does not hold."""
+    rules = policy[gate]
+    problems = []
+    requires = rules["requires"]
+    if requires is not None:
+        earlier = [r for r in records
+                   if r.fields["gate"] == requires["gate"] and r.fields["version"] == version
+                   and r.fields["status"] == requires["status"]]
+        if not earlier:
+            problems.append("%s needs %s's %r for version %s in the ledger; there is none" % (
+                gate, requires["gate"], requires["status"], version))
+    for pattern in missing_evidence(rules, evidence_names):
+        problems.append("required %s evidence matching %r is missing" % (gate, pattern))
+    if forbid_self_approval and operator and approver.casefold() == operator.casefold():
+        problems.append("approver %r launched this run: %s must be approved by someone else" % (approver, gate))
+    return problems

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Stage 9 approval ledger: ``logs/task_execution_<YYYYMMDD>.log`` in the workspace.
+
+One record a line::
+
+    <ISO8601 with offset> | Stage9 | gate=.. | status=.. | version=.. | approver=..
+      [| operator=..] [| reason=..] | evidence=.. | manifest_sha256=.. | prev=<sha256>
+
+``prev`` is the SHA256 of the previous record's line (UTF-8, without its newline), across
+all ledger files in date order; the first record has 64 zeros. An edited, removed or
+reordered line breaks the chain at the record after it. Removing the *last* records leaves
+a shorter chain that is still whole: only an anchor (a record digest kept elsewhere, such
+as a job's output or the Tasklist) shows that; ``verify`` takes anchors for this.
+
+Appends happen under an exclusive lock (``logs/.task_execution.lock``) and rewrite the
+day's file through a temp file and rename, so concurrent writers lose nothing and a crash
+never leaves half a line.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
+from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, check_field, check_gate, check_version)
+
+LOG_DIR = "logs"
+LOCK_NAME = ".task_execution.lock"
+KIND = "Stage9"
+GENESIS = "0" * 64
+SEPARATOR = " | "
+REQUIRED_FIELDS = ("gate", "status", "version", "approver", "evidence", "manifest_sha256")
+OPTIONAL_FIELDS = ("operator", "reason")
+FIELD_ORDER = ("gate", "status", "version", "approver", "operator", "reason", "evidence",
+               "manifest_sha256")
+_FILE_RE = re.compile(r"^task_execution_([0-9]{8})\.log$")
+_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
+
+
+class Record(object):
+    def __init__(self, path, line_number, text, timestamp, fields, prev):
+        self.path = path
+        self.line_number = line_number
+        self.text = text
+        self.timestamp = timestamp
+        self.fields = fields
+        self.prev = prev
+        self.digest = _checksum.sha256_bytes(text.encode("utf-8"))
+
+    def where(self, workspace):
+        return "%s line %d" % (os.path.relpath(self.path, workspace).replace(os.sep, "/"), self.line_number)
+
+    def as_dict(self, workspace):
+        result = dict(self.fields)
+        result.update(timestamp=self.timestamp, prev=self.prev, sha256=self.digest,
+                      file=os.path.relpath(self.path, workspace).replace(os.sep, "/"),
+                      line=self.line_number)
+        return result
+
+
+class LedgerError(ValidationError):
+    """A broken ledger; ``where`` names the file and line of the first bad record."""
+
+    def __init__(self, message, where=None):
+        ValidationError.__init__(self, "%s: %s" % (where, message) if where else message)
+        self.where = where
+
+
+def log_dir(workspace):
+    return os.path.join(workspace, LOG_DIR)
+
+
+def ledger_files(workspace):
+    """Ledger files of the workspace in chain order (by the date in their name)."""
+    directory = log_dir(workspace)
+    if not os.path.isdir(directory):
+        return []
+    names = sorted(n for n in os.listdir(directory) if _FILE_RE.match(n))
+    return [os.path.join(directory, n) for n in names]
+
+
+def file_for(workspace, timestamp):
+    return os.path.join(log_dir(workspace), "task_execution_%s.log" % timestamp[:10].replace("-", ""))
+
+
+def format_timestamp(moment):
+    """ISO8601 with offset and whole seconds, e.g. ``2025-10-03T14:02:11+09:00``."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.replace(microsecond=0).isoformat()
+
+
+def format_record(timestamp, fields, prev):
+    """The line of a record (without newline); validates every field."""
+    if not _TS_RE.match(timestamp):
+        raise ValidationError("timestamp %r is not ISO8601 with an offset" % (timestamp,))
+    unknown = set(fields) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
+    if unknown:
+        raise ValidationError("unknown ledger fields: %s" % ", ".join(sorted(unknown)))
+    for name in REQUIRED_FIELDS:
+        if name not in fields:
+            raise ValidationError("ledger field %r is missing" % name)
+    check_gate(fields["gate"])
+    check_version(fields["version"])
+    if _checksum.parse_digest(fields["manifest_sha256"], "manifest_sha256") != fields["manifest_sha256"]:
+        raise ValidationError("manifest_sha256 %r must be lowercase hex" % (fields["manifest_sha256"],))
+    parts = [timestamp, KIND]
+    for name in FIELD_ORDER:
+        if fields.get(name) is not None:
+            parts.append("%s=%s" % (name, check_field(name, fields[name])))
+    parts.append("prev=%s" % _checksum.parse_digest(prev, "prev"))
+    return SEPARATOR.join(parts)
+
+
+def parse_record(text, path, line_number, where=None):
+    """A ``Record`` from one line; ``LedgerError`` naming ``where`` when malformed."""
+    where = where or "%s line %d" % (path, line_number)
+    parts = text.split(SEPARATOR)
+    if len(parts) < 3 or parts[1] != KIND or not _TS_RE.match(parts[0]):
+        raise LedgerError("not a ledger record: %r" % text, where)
+    fields = {}
+    order = []
+    for part in parts[2:]:
+        name, sep, value = part.partition("=")
+        if not sep or name in fields:
+            raise LedgerError("malformed field %r" % part, where)
+        fields[name] = value
+        order.append(name)
+    prev = fields.pop("prev", None)
+    if order[-1] != "prev" or prev is None:
+        raise LedgerError("record does not end with prev=<sha256>", where)
+    try:
+        expected_line = format_record(parts[0], fields, prev)
+    except ValidationError as exc:
+        raise LedgerError(str(exc), where)
+    if expected_line != text:
+        raise LedgerError("fields are not in the ledger's order or form", where)
+    return Record(path, line_number, text, parts[0], fields, prev)
+
+
+def read_records(workspace):
+    """All records in chain order; raises ``LedgerError`` on the first unreadable line."""
+    records = []
+    for path in ledger_files(workspace):
+        content = _atomic.read_text(path)
+        if content and not content.endswith("\n"):
+            raise LedgerError("last line is incomplete (no newline)",
+                              "%s line %d" % (_rel(path, workspace), content.count("\n") + 1))
+        for number, line in enumerate(content.split("\n")[:-1], 1):
+            where = "%s line %d" % (_rel(path, workspace), number)
+            records.append(parse_record(line, path, number, where))
+    return records
+
+
+def _rel(path, workspace):
+    return os.path.relpath(path, workspace).replace(os.sep, "/")
+
+
+def verify(workspace, anchors=()):
+    """Walk the whole chain. Returns the records; raises ``LedgerError`` at the first break."""
+    records = read_records(workspace)
+    prev = GENESIS
+    last_moment = None
+    for record in records:
+        where = record.where(workspace)
+        if record.prev != prev:
+            raise LedgerError(
+                "chain broken: prev=%s but the record before it hashes to %s (a record was "
+                "edited, removed or moved)" % (record.prev, prev), where)
+        moment = parse_timestamp(record.timestamp)
+        if last_moment is not None and moment < last_moment:
+            raise LedgerError("timestamp %s is earlier than the record before it" % record.timestamp, where)
+        if os.path.basename(record.path) != os.path.basename(file_for(workspace, record.timestamp)):
+            raise LedgerError("record dated %s is in the wrong file" % record.timestamp, where)
+        prev = record.digest
+        last_moment = moment
+    known = set(r.digest for r in records)
+    for anchor in anchors:
+        digest = _checksum.parse_digest(anchor, "anchor")
+        if digest not in known:
+            raise LedgerError(
+                "anchored record %s is not in the ledger (records were removed from the end "
+                "or the ledger was replaced)" % digest)
+    return records
+
+
+def lock(workspace):
+    """The workspace's ledger lock; hold it around reading the chain and appending."""
+    directory = log_dir(workspace)
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+    return _atomic.exclusive_lock(os.path.join(directory, LOCK_NAME))
+
+
+def append(workspace, fields, now=None):
+    """Verify the chain and append one record, under the lock. Returns the ``Record``."""
+    with lock(workspace):
+        records = verify(workspace)
+        return append_locked(workspace, records, fields, now)
+
+
+def next_line(records, fields, now=None):
+    """``(path name, line)`` of the record that would follow ``records`` now."""
+    timestamp = format_timestamp(now or datetime.datetime.now().astimezone())
+    if records and parse_timestamp(timestamp) < parse_timestamp(records[-1].timestamp):
+        raise LedgerError(
+            "this clock (%s) is behind the ledger's last record (%s); refusing to append "
+            "out of order" % (timestamp, records[-1].timestamp))
+    prev = records[-1].digest if records else GENESIS
+    return timestamp, format_record(timestamp, fields, prev)
+
+
+def append_locked(workspace, records, fields, now=None):
+    """Append after ``records`` (the verified chain); the caller holds ``lock``."""
+    timestamp, line = next_line(records, fields, now)
+    path = file_for(workspace, timestamp)
+    content = _atomic.read_text(path, default="")
+    _atomic.write_text_atomic(path, content + line + "\n")
+    return parse_record(line, path, content.count("\n") + 1)

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input rules shared by every module: versions, gates, workspace paths, record fields.
+
+Pure Python: raises ``ValidationError`` with a message that names the offending value,
+so a module can fail before it touches a file.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
+GATES = ("Alpha", "Beta", "GA")
+DATE_PATTERN = r"^[0-9]{8}$"
+
+_VERSION_RE = re.compile(VERSION_PATTERN)
+_DATE_RE = re.compile(DATE_PATTERN)
+
+
+class ValidationError(ValueError):
+    """Bad input; the message names the value and what was expected."""
+
+
+def check_version(version):
+    if not isinstance(version, str) or not _VERSION_RE.fullmatch(version):
+        raise ValidationError(
+            "version %r is not valid: expected %s" % (version, VERSION_PATTERN))
+    return version
+
+
+def check_gate(gate):
+    if gate not in GATES:
+        raise ValidationError(
+            "gate %r is not known: expected one of %s" % (gate, ", ".join(GATES)))
+    return gate
+
+
+def check_date(date):
+    """A YYYYMMDD day as used in evidence folder and ledger file names."""
+    if not isinstance(date, str) or not _DATE_RE.fullmatch(date):
+        raise ValidationError("date %r is not valid: expected YYYYMMDD" % (date,))
+    try:
+        datetime.datetime.strptime(date, "%Y%m%d")
+    except ValueError:
+        raise ValidationError("date %r is not a calendar day" % (date,))
+    return date
+
+
+def check_field(name, value):
+    """A value that goes into one ledger/document line: non-empty, one line, no '|'."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("%s %r must not be empty" % (name, value))
+    if value != value.strip():
+        raise ValidationError("%s %r must not start or end with white space" % (name, value))
+    if any(c in value for c in "|\r\n\t\x00"):
+        raise ValidationError(
+            "%s %r must be one line without '|', tabs or control characters" % (name, value))
+    return value
+
+
+def real_workspace(workspace):
+    if not workspace or not os.path.isdir(workspace):
+        raise ValidationError("workspace %r is not an existing directory" % (workspace,))
+    return os.path.realpath(workspace)
+
+
+def is_within(path, root):
+    """True when the real path lies inside the real root (or is the root)."""
+    path = os.path.realpath(path)
+    root = os.path.realpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def resolve_in_workspace(workspace, relpath, what="path"):
+    """Join ``relpath`` to the workspace and refuse anything that lands outside it.
+
+    Symbolic links are resolved first, so a link pointing out of the workspace is refused
+    as well as ``..`` components and absolute paths elsewhere.
+    """
+    if not isinstance(relpath, str) or not relpath or "\x00" in relpath:
+        raise ValidationError("%s %r is not a usable path" % (what, relpath))
+    root = os.path.realpath(workspace)
+    candidate = os.path.realpath(os.path.join(root, relpath))
+    if not is_within(candidate, root):
+        raise ValidationError(
+            "%s %r escapes the workspace %s" % (what, relpath, root))
+    return candidate
+
+
+def relative_to(path, root):
+    return os.path.relpath(os.path.realpath(path), os.path.realpath(root)).replace(os.sep, "/")

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: ledger_verify
+short_description: Verify the Stage 9 approval ledger's hash chain
+description:
+  - Walks every C(logs/task_execution_<YYYYMMDD>.log) of the release workspace in date order
+    and checks each record's form, its C(prev) digest against the record before it, the
+    order of timestamps, and that each record sits in the file of its day.
+  - Fails at the first broken record and names its file and line number.
+  - Removing the last records leaves a shorter chain that is still whole; pass record
+    digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
+version_added: 0.1.0
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+options:
+  workspace:
+    description: The release workspace.
+    type: path
+    required: true
+  anchors:
+    description: Record digests (SHA256) that must be present in the chain.
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    support: full
+    description: Only reads.
+  diff_mode:
+    support: none
+    description: Nothing is changed.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is.
+seealso:
+  - module: routing_ml.deploy.gate_record
+"""
+
+EXAMPLES = r"""
+- name: The ledger is intact
+  routing_ml.deploy.ledger_verify:
+    workspace: "{{ routing_ml_workspace }}"
+  delegate_to: localhost
+  register: ledger
+
+- name: And still holds the record this job wrote
+  routing_ml.deploy.ledger_verify:
+    workspace: "{{ routing_ml_workspace }}"
+    anchors:
+      - "{{ gate_result.record.sha256 }}"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+records:
+  description: Every record in chain order, with its fields, file, line and sha256.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{gate: Alpha, status: Next Stage Ready, version: 1.4.0, approver: QA-KIM, file: logs/task_execution_20251003.log, line: 1}]
+count:
+  description: Number of records.
+  returned: success
+  type: int
+  sample: 3
+head:
+  description: SHA256 of the last record, or null for an empty ledger.
+  returned: success
+  type: str
+  sample: 0b1e5b1c2f4d6a8e0b1e5b1c2f4d6a8e0b1e5b1c2f4d6a8e0b1e5b1c2f4d6a8e
+broken:
+  description: Where the chain breaks (C(file line N)), when it does.
+  returned: failure
+  type: str
+  sample: logs/task_execution_20251003.log line 2
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, real_workspace)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            workspace=dict(type="path", required=True),
+            anchors=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        workspace = real_workspace(module.params["workspace"])
+        records = _ledger.verify(workspace, module.params["anchors"])
+    except _ledger.LedgerError as exc:
+        module.fail_json(msg="ledger broken: %s" % to_native(exc), broken=exc.where)
+    except ValidationError as exc:
+        module.fail_json(msg=to_native(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read the ledger: %s" % to_native(exc))
+    module.exit_json(
+        changed=False,
+        records=[r.as_dict(workspace) for r in records],
+        count=len(records),
+        head=records[-1].digest if records else None,
+    )
+
+
+if __name__ == "__main__":
+    main()

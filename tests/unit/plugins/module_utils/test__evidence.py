@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import zipfile
+
+import pytest
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _evidence
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
+
+SOURCES = (("build.log", "incoming/frontend_build_20251003.log"), ("pytest.log", "incoming/pytest_rsl_routing_groups.log"))
+CREATED = "2025-10-03T14:00:00+09:00"
+
+
+def collect(workspace, sources=SOURCES, version="1.4.0", **kwargs):
+    plan = _evidence.plan(str(workspace), "Alpha", version, "20251003", sources, created=CREATED, **kwargs)
+    plan.apply()
+    return plan
+
+
+def snapshot(folder):
+    return dict((name, (folder / name).read_bytes()) for name in sorted(os.listdir(str(folder))))
+
+
+def test_folder_manifest_and_sidecar(workspace):
+    plan = collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    assert plan.folder == str(folder)
+    assert sorted(os.listdir(str(folder))) == ["MANIFEST.sha256", "build.log", "manifest.json", "pytest.log"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["gate"] == "Alpha" and manifest["version"] == "1.4.0" and manifest["created"] == CREATED
+    assert [f["name"] for f in manifest["files"]] == ["build.log", "pytest.log"]
+    build = manifest["files"][0]
+    assert build["source"] == "incoming/frontend_build_20251003.log"
+    assert (build["sha256"], build["size"]) == _checksum.sha256_file(str(folder / "build.log"))
+    sidecar = (folder / "MANIFEST.sha256").read_text()
+    assert sidecar == "".join("%s  %s\n" % (f["sha256"], f["name"]) for f in manifest["files"])
+    assert plan.manifest_sha256 == _checksum.sha256_file(str(folder / "MANIFEST.sha256"))[0]
+    assert _evidence.verify_folder(str(folder))[2] == []
+
+
+def test_same_evidence_twice_changes_nothing(workspace):
+    collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    before = snapshot(folder)
+    again = _evidence.plan(str(workspace), "Alpha", "1.4.0", "20251003", SOURCES, created="2099-01-01T00:00:00+00:00")
+    assert not again.changed and again.copies == []
+    again.apply()
+    assert snapshot(folder) == before
+
+
+def test_more_evidence_later_extends_the_manifest(workspace):
+    collect(workspace)
+    plan = collect(workspace, [("smoke.json", "incoming/install_smoke.json")])
+    assert plan.changed
+    assert [f["name"] for f in plan.manifest["files"]] == ["build.log", "pytest.log", "smoke.json"]
+    assert plan.manifest["created"] == CREATED
+
+
+def test_different_content_under_an_existing_name_is_refused(workspace):
+    collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    before = snapshot(folder)
+    (workspace / "incoming/frontend_build_20251003.log").write_text("rebuilt\n")
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace)
+    assert "'build.log'" in str(exc.value) and "never overwritten" in str(exc.value)
+    assert snapshot(folder) == before
+
+
+def test_unlisted_file_in_the_folder_is_refused(workspace):
+    collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    (folder / "dropped.png").write_bytes(b"x")
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, [("smoke.json", "incoming/install_smoke.json")])
+    assert "'dropped.png'" in str(exc.value)
+    assert not (folder / "smoke.json").exists()
+
+
+def test_other_version_same_gate_and_day_is_refused(workspace):
+    collect(workspace)
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, version="1.4.1")
+    assert "'1.4.0'" in str(exc.value) and "'1.4.1'" in str(exc.value)
+
+
+@pytest.mark.parametrize("source", ["../outside.log", "/etc/hostname", "incoming/link.log"])
+def test_sources_outside_the_allowed_roots_are_refused(workspace, source):
+    (workspace.parent / "outside.log").write_text("x")
+    os.symlink(str(workspace.parent / "outside.log"), str(workspace / "incoming/link.log"))
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, [("x.log", source)])
+    assert repr(source) in str(exc.value)
+    assert not (workspace / "deliverables/onboarding_evidence").exists()
+
+
+def test_an_allowed_root_admits_sources_outside_the_workspace(workspace):
+    (workspace.parent / "screens").mkdir()
+    (workspace.parent / "screens" / "beta.png").write_bytes(b"png")
+    plan = collect(workspace, [("beta.png", str(workspace.parent / "screens" / "beta.png"))],
+                   allowed_roots=[str(workspace), str(workspace.parent / "screens")])
+    assert plan.manifest["files"][0]["source"] == str(workspace.parent / "screens" / "beta.png")
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "MANIFEST.sha256", "manifest.json", ""])
+def test_bad_names_are_refused(workspace, name):
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, [(name, "incoming/install_smoke.json")])
+    assert repr(name) in str(exc.value)
+
+
+def test_missing_source_is_refused_before_anything_is_written(workspace):
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, SOURCES + (("gone.log", "incoming/gone.log"),))
+    assert "'incoming/gone.log'" in str(exc.value)
+    assert not (workspace / "deliverables/onboarding_evidence").exists()
+
+
+def test_zip_is_reproducible(workspace, tmp_path):
+    plan = collect(workspace)
+    zip_path = plan.folder + ".zip"
+    digest, changed = _evidence.write_zip(plan.folder, zip_path)
+    assert changed
+    assert _evidence.write_zip(plan.folder, zip_path) == (digest, False)
+    os.utime(os.path.join(plan.folder, "build.log"), (0, 0))
+    other = tmp_path / "copy" / "Stage9_Alpha_20251003"
+    other.parent.mkdir()
+    os.mkdir(str(other))
+    for name in os.listdir(plan.folder):
+        (other / name).write_bytes(open(os.path.join(plan.folder, name), "rb").read())
+    assert _evidence.write_zip(str(other), str(other) + ".zip")[0] == digest
+    with zipfile.ZipFile(zip_path) as archive:
+        assert archive.namelist() == ["Stage9_Alpha_20251003/%s" % n for n in sorted(os.listdir(plan.folder))]
+        assert set(i.date_time for i in archive.infolist()) == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_verify_folder_finds_tampering(workspace):
+    plan = collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    (folder / "build.log").write_text("edited\n")
+    (folder / "extra.txt").write_text("x")
+    os.unlink(str(folder / "pytest.log"))
+    manifest, digest, problems = _evidence.verify_folder(plan.folder)
+    assert digest == plan.manifest_sha256
+    assert any("'build.log'" in p and "mismatch" in p for p in problems)
+    assert any("'pytest.log'" in p and "missing" in p for p in problems)
+    assert any("'extra.txt'" in p for p in problems)
