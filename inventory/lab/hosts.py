@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Inventory of the local lab, read from the state that `./dev lab up` writes.
+
+The lab folder is $ROUTING_ML_LAB_DIR, or .lab beside this checkout's inventory/ folder.
+Host key checking stays on: every host's key is in the lab's known_hosts file.
+"""
+
+import json
+import os
+import sys
+
+LAB_DIR = os.environ.get("ROUTING_ML_LAB_DIR") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".lab")
+GROUPS = ("nas", "backend", "iis_farm", "dmz_nginx")
+
+
+def hostvars(state, record):
+    ssh = state["ssh"]
+    result = {
+        "ansible_host": record["address"],
+        "ansible_port": record["ssh_port"],
+        "ansible_user": state["user"],
+        "ansible_ssh_private_key_file": ssh["key"],
+        "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % ssh["known_hosts"],
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "routing_ml_lab_host_root": record["root"],
+        "routing_ml_lab_python": state["python"],
+    }
+    for key in ("web_root", "http_port", "nginx", "share", "app_home", "service_config", "environment",
+                "backend_port", "database"):
+        if key in record:
+            result["routing_ml_lab_" + key] = record[key]
+    return result
+
+
+def inventory():
+    try:
+        with open(os.path.join(LAB_DIR, "state.json")) as handle:
+            state = json.load(handle)
+    except FileNotFoundError:
+        sys.exit("the lab in %s is not up: run ./dev lab up" % LAB_DIR)
+    result = {"_meta": {"hostvars": {}}, "all": {"children": list(GROUPS) + ["web"]},
+              "web": {"children": ["iis_farm", "dmz_nginx"]}}
+    for group in GROUPS:
+        result[group] = {"hosts": []}
+    for record in state["hosts"]:
+        result[record["group"]]["hosts"].append(record["name"])
+        result["_meta"]["hostvars"][record["name"]] = hostvars(state, record)
+    if state.get("samba"):
+        result["nas"]["vars"] = {"routing_ml_lab_smb": state["samba"]}
+    return result
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--host":
+        print("{}")
+    else:
+        print(json.dumps(inventory(), indent=1, sort_keys=True))

@@ -1,0 +1,74 @@
+"""python -m rml_lab {up,down,status,release} — see --help of each."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import control, release
+
+DEFAULT_DIR = os.environ.get("ROUTING_ML_LAB_DIR") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".lab")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="rml_lab", description="The Routing ML local lab.")
+    parser.add_argument("--dir", default=DEFAULT_DIR, help="lab folder (default: %(default)s; env ROUTING_ML_LAB_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up", help="start the lab's hosts (idempotent)")
+    p_up.add_argument("--octet", type=int, default=int(os.environ.get("ROUTING_ML_LAB_OCTET", "10")),
+                      help="hosts live on 127.0.OCTET.x (default %(default)s; env ROUTING_ML_LAB_OCTET)")
+    p_up.add_argument("--farm", type=int, default=4, help="IIS farm stand-ins (default %(default)s)")
+    p_up.add_argument("--dmz", type=int, default=2, help="DMZ nginx nodes (default %(default)s)")
+    p_up.add_argument("--backend", type=int, default=1, help="backend hosts (default %(default)s)")
+    p_up.add_argument("--quiet", action="store_true")
+    sub.add_parser("down", help="stop everything the lab started")
+    p_status = sub.add_parser("status", help="what is running")
+    p_status.add_argument("--json", action="store_true")
+    p_rel = sub.add_parser("release", help="build a sample release workspace")
+    p_rel.add_argument("workspace")
+    p_rel.add_argument("--version", required=True)
+    p_rel.add_argument("--date", default="", help="YYYY-MM-DD (default: today)")
+    p_rel.add_argument("--files", type=int, default=2000, help="files in the frontend bundle")
+    for flag, text in (("--broken-build", "the npm build log shows TypeScript errors"),
+                       ("--unchecked-qa", "one QA checklist item is unchecked"),
+                       ("--unapproved-notes", "the release notes are not approved"),
+                       ("--unhealthy", "the backend answers /api/health with 500")):
+        p_rel.add_argument(flag, action="store_true", help=text)
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "release":
+            made = release.build(args.workspace, release.Options(
+                version=args.version, date=args.date, files=args.files, broken_build=args.broken_build,
+                unchecked_qa=args.unchecked_qa, unapproved_notes=args.unapproved_notes, unhealthy=args.unhealthy))
+            print(json.dumps(made, indent=2))
+        elif args.command == "up":
+            state = control.up(args.dir, args.octet, args.farm, args.dmz, args.backend, sys.executable)
+            if not args.quiet:
+                control.describe(state)
+                print("up in %.1f s" % state["seconds"])
+        elif args.command == "down":
+            stopped = control.down(args.dir)
+            print("stopped: %s" % (", ".join(stopped) or "nothing was running"))
+        elif args.command == "status":
+            rows = control.status(args.dir)
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            elif not rows:
+                print("no lab in %s" % args.dir)
+            else:
+                for row in rows:
+                    flags = " ".join("%s=%s" % (k, "up" if v else "DOWN") for k, v in row.items()
+                                     if isinstance(v, bool))
+                    print("%-9s %-10s %-14s %s" % (row["name"], row["group"], row["address"], flags))
+    except (RuntimeError, ValueError) as exc:
+        print("rml_lab: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+"""Helpers for the end-to-end tests: the lab and ansible run against it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+
+from rml_lab import control, processes, topology  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.dirname(sys.executable)
+
+
+def free_octet():
+    """A lab octet nobody listens on (the README's lab uses 10)."""
+    for octet in range(20, 250):
+        if not processes.port_open("127.0.%d.10" % octet, topology.SSH_PORT):
+            return octet
+    raise RuntimeError("no free 127.0.N.0/24 for a test lab")
+
+
+class Lab(object):
+    def __init__(self, directory, state):
+        self.dir = directory
+        self.state = state
+        self.hosts = dict((h["name"], h) for h in state["hosts"])
+
+    def env(self, **extra):
+        env = dict(os.environ, ROUTING_ML_LAB_DIR=self.dir, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+                   ANSIBLE_HOST_KEY_CHECKING="True", ANSIBLE_LOCAL_TEMP=os.path.join(self.dir, "ansible-tmp"))
+        env["PATH"] = BIN + os.pathsep + env["PATH"]
+        env.update(extra)
+        return env
+
+    def ansible(self, pattern, module, args="", check=True, extra=(), **env):
+        """Run an ad-hoc module; returns ``{host: result}`` from the JSON callback."""
+        command = [os.path.join(BIN, "ansible"), pattern, "-m", module] + list(extra)
+        if args:
+            command += ["-a", args]
+        completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=self.env(ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+                                                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", **env),
+                                   universal_newlines=True, check=False)
+        try:
+            results = json.loads(completed.stdout)["plays"][0]["tasks"][0]["hosts"]
+        except (ValueError, KeyError, IndexError):
+            raise AssertionError("ansible gave no results: %s %s" % (completed.stdout[-2000:], completed.stderr[-2000:]))
+        if check:
+            bad = dict((h, r) for h, r in results.items() if r.get("failed") or r.get("unreachable"))
+            assert not bad, json.dumps(bad, indent=1)[:3000]
+        return results
