@@ -39,7 +39,9 @@ def inventory():
             state = json.load(handle)
     except FileNotFoundError:
         sys.exit("the lab in %s is not up: run ./dev lab up" % LAB_DIR)
-    result = {"_meta": {"hostvars": {}}, "all": {"children": list(GROUPS) + ["web"]},
+    result = {"_meta": {"hostvars": {}},
+              "all": {"children": list(GROUPS) + ["web", "stage_alpha", "stage_beta", "stage_ga"],
+                      "vars": {"routing_ml_lab_dir": state["lab_dir"]}},
               "web": {"children": ["iis_farm", "dmz_nginx"]}}
     for group in GROUPS:
         result[group] = {"hosts": []}
@@ -48,7 +50,18 @@ def inventory():
         result["_meta"]["hostvars"][record["name"]] = hostvars(state, record)
     if state.get("samba"):
         result["nas"]["vars"] = {"routing_ml_lab_smb": state["samba"]}
+    result.update(stages(result))
     return result
+
+
+def stages(groups):
+    """SOP 3: Alpha on internal QA hosts, Beta on a limited group, GA on everything."""
+    farm, dmz, backend = groups["iis_farm"]["hosts"], groups["dmz_nginx"]["hosts"], groups["backend"]["hosts"]
+    return {
+        "stage_alpha": {"hosts": farm[:1] + backend},
+        "stage_beta": {"hosts": farm[:max(1, len(farm) // 2)] + dmz[:1] + backend},
+        "stage_ga": {"hosts": farm + dmz + backend},
+    }
 
 
 if __name__ == "__main__":

@@ -50,6 +50,9 @@ def build(workspace: str, options: Options) -> dict[str, str]:
         "tasklist": "Tasklist.md",
         "install_guide": "docs/install_guide_ko.md",
         "frontend_report": "docs/stage4_frontend_report.md",
+        "feedback_summary": "docs/beta/feedback_summary_%s.md" % version,
+        "change_approval": "deliverables/change_approval_%s.md" % version,
+        "user_notice": "deliverables/user_notice_%s.md" % version,
     }
     write = _writer(workspace)
     write(made["installer"], installer_bytes(version, options.unhealthy))
@@ -65,6 +68,10 @@ def build(workspace: str, options: Options) -> dict[str, str]:
     write(made["tasklist"], TASKLIST.encode(), keep=True)
     write(made["install_guide"], install_guide(version).encode())
     write(made["frontend_report"], FRONTEND_REPORT.encode(), keep=True)
+    write(made["feedback_summary"], ("# Beta 피드백 요약 (%s)\n\n- 선발 사용자 5명 설치 완료, 차단 이슈 없음\n" % version).encode())
+    write(made["change_approval"], ("# Change Management 승인서 (%s)\n\n- CAB 승인: 2025-10-02, CHG-%s\n"
+                                    % (version, version)).encode())
+    write(made["user_notice"], ("# 전체 사용자 공지 (%s)\n\nRouting ML %s 배포 안내\n" % (version, version)).encode())
     return made
 
 

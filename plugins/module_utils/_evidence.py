@@ -23,9 +23,8 @@ import json
 import os
 import shutil
 import tempfile
-import zipfile
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _zip
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_date, check_gate, check_version, is_within, relative_to,
     resolve_in_workspace)
@@ -35,8 +34,6 @@ MANIFEST_SIDECAR = "MANIFEST.sha256"
 MANIFEST_JSON = "manifest.json"
 RESERVED_NAMES = (MANIFEST_SIDECAR, MANIFEST_JSON)
 MANIFEST_FORMAT = 1
-# 1980-01-01 is the earliest time a zip entry can carry; fixed so the zip is reproducible.
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def folder_name(gate, date):
@@ -259,33 +256,7 @@ def verify_folder(folder):
 
 
 def write_zip(folder, zip_path, dry_run=False):
-    """A reproducible zip of the folder: sorted members, fixed times and modes.
-
-    Returns ``(sha256, changed)``; an identical existing zip is left alone, and with
-    ``dry_run`` the zip is built aside, compared and discarded.
-    """
+    """A reproducible zip of the folder (see ``_zip``). Returns ``(sha256, changed)``."""
     base = os.path.basename(folder.rstrip(os.sep))
-    directory = os.path.dirname(zip_path)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(zip_path), suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(os.listdir(folder)):
-                info = zipfile.ZipInfo("%s/%s" % (base, name), date_time=ZIP_DATE)
-                info.external_attr = 0o100644 << 16
-                info.create_system = 3
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with open(os.path.join(folder, name), "rb") as src, archive.open(info, "w") as dst:
-                    shutil.copyfileobj(src, dst, _checksum.READ_SIZE)
-        digest, dummy = _checksum.sha256_file(tmp)
-        same = os.path.isfile(zip_path) and _checksum.sha256_file(zip_path)[0] == digest
-        if same or dry_run:
-            os.unlink(tmp)
-            return digest, not same
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, zip_path)
-        return digest, True
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    members = dict(("%s/%s" % (base, name), os.path.join(folder, name)) for name in os.listdir(folder))
+    return _zip.write_reproducible(members, zip_path, dry_run)

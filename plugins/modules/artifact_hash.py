@@ -79,6 +79,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+name:
+  description: The file's name (without folder), as its sidecar names it.
+  returned: success
+  type: str
+  sample: RoutingMLInstaller_1.4.0.exe
 checksum:
   description: SHA256 of the file, lowercase hex.
   returned: success
@@ -131,7 +136,7 @@ def run(module):
     if expected is not None and digest != expected:
         raise ValidationError(_checksum.describe_mismatch(path, expected, digest))
 
-    result = dict(changed=False, checksum=digest, size=size, verified=expected is not None,
+    result = dict(changed=False, name=name, checksum=digest, size=size, verified=expected is not None,
                   expected=expected, sidecar=None)
     if params["write_sidecar"]:
         sidecar = params["sidecar"] or _checksum.sidecar_path_for(path)

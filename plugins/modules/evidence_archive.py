@@ -58,6 +58,13 @@ options:
       name:
         description: Its name in the folder. Defaults to the source's file name.
         type: str
+  sources:
+    description:
+      - More evidence files, each collected under its own file name. Relative paths are
+        relative to O(workspace).
+    type: list
+    elements: path
+    default: []
   allowed_roots:
     description: Folders sources may come from, besides O(workspace).
     type: list
@@ -91,7 +98,7 @@ EXAMPLES = r"""
     files:
       - src: logs/qa/frontend_build_20251003.log
       - src: logs/qa/pytest_rsl_routing_groups_20251003.log
-      - src: logs/deploy/install_smoke_1.4.0.json
+      - src: logs/deploy/verify_1.4.0_backend1.json
     zip: true
   delegate_to: localhost
 """
@@ -143,6 +150,7 @@ def run(module):
     now = datetime.datetime.now().astimezone().replace(microsecond=0)
     date = params["date"] or now.strftime("%Y%m%d")
     sources = [(f["name"] or os.path.basename(f["src"]), f["src"]) for f in params["files"]]
+    sources += [(os.path.basename(src), src) for src in params["sources"]]
     plan = _evidence.plan(workspace, params["gate"], params["version"], date, sources,
                           allowed_roots=[workspace] + params["allowed_roots"], created=now.isoformat())
     before = ""
@@ -184,6 +192,7 @@ def main():
                 src=dict(type="path", required=True),
                 name=dict(type="str"),
             )),
+            sources=dict(type="list", elements="path", default=[]),
             allowed_roots=dict(type="list", elements="path", default=[]),
             zip=dict(type="bool", default=False),
         ),

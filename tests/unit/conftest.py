@@ -31,9 +31,9 @@ RELEASE_NOTES = """# Routing ML Release Notes 2025-09-29
 """
 
 EVIDENCE = {
-    "Alpha": ["frontend_build_20251003.log", "pytest_rsl_routing_groups.log", "install_smoke.json"],
-    "Beta": ["health_check.json", "upload_record.json", "feedback_summary.md"],
-    "GA": ["change_approval.pdf", "user_notice.md", "install_rollback_check.json"],
+    "Alpha": ["frontend_build_20251003.log", "pytest_rsl_routing_groups_20251003.log", "verify_1.4.0_backend1.json"],
+    "Beta": ["verify_1.4.0_backend1.json", "upload_1.4.0.json", "feedback_summary.md"],
+    "GA": ["change_approval.pdf", "user_notice.md", "verify_1.4.0_backend1.json"],
 }
 
 
@@ -45,12 +45,13 @@ def workspace(tmp_path):
     (root / "Tasklist.md").write_text(TASKLIST, encoding="utf-8")
     (root / "deliverables" / "release_notes_2025-09-29.md").write_text(RELEASE_NOTES, encoding="utf-8")
     for gate, names in EVIDENCE.items():
+        (root / "incoming" / gate).mkdir()
         for name in names:
-            (root / "incoming" / name).write_text("%s evidence %s\n" % (gate, name), encoding="utf-8")
+            (root / "incoming" / gate / name).write_text("%s evidence %s\n" % (gate, name), encoding="utf-8")
     return root
 
 
 @pytest.fixture
 def evidence_sources():
     """``(name, source)`` pairs of a gate's default-policy evidence in the workspace."""
-    return lambda gate: [(name, "incoming/" + name) for name in EVIDENCE[gate]]
+    return lambda gate: [(name, "incoming/%s/%s" % (gate, name)) for name in EVIDENCE[gate]]

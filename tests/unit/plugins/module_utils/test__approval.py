@@ -70,7 +70,7 @@ def test_documents_are_repaired_when_the_ledger_already_has_the_record(workspace
 
 
 def test_beta_without_alpha_is_refused_with_every_reason(workspace, make_request, evidence_sources):
-    os.unlink(str(workspace / "incoming/feedback_summary.md"))
+    os.unlink(str(workspace / "incoming/Beta/feedback_summary.md"))
     with pytest.raises(ValidationError):
         make_request(workspace, "Beta")
     beta = _evidence.plan(str(workspace), "Beta", "1.4.0", "20251003",
@@ -98,10 +98,10 @@ def test_alpha_of_another_version_does_not_open_beta(workspace, make_request):
 def test_tampered_evidence_blocks_the_gate(workspace, make_request):
     req = make_request(workspace, "Alpha")
     folder = workspace / _evidence.folder_relpath("Alpha", "20251003")
-    (folder / "install_smoke.json").write_text("{}")
+    (folder / "verify_1.4.0_backend1.json").write_text("{}")
     with pytest.raises(ValidationError) as exc:
         _approval.record(req, now=at(10))
-    assert "'install_smoke.json'" in str(exc.value) and "mismatch" in str(exc.value)
+    assert "'verify_1.4.0_backend1.json'" in str(exc.value) and "mismatch" in str(exc.value)
 
 
 def test_check_mode_predicts_and_writes_nothing(workspace, make_request):

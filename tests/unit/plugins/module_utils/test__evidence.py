@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _evidence
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
-SOURCES = (("build.log", "incoming/frontend_build_20251003.log"), ("pytest.log", "incoming/pytest_rsl_routing_groups.log"))
+SOURCES = (("build.log", "incoming/Alpha/frontend_build_20251003.log"), ("pytest.log", "incoming/Alpha/pytest_rsl_routing_groups_20251003.log"))
 CREATED = "2025-10-03T14:00:00+09:00"
 
 
@@ -35,7 +35,7 @@ def test_folder_manifest_and_sidecar(workspace):
     assert manifest["gate"] == "Alpha" and manifest["version"] == "1.4.0" and manifest["created"] == CREATED
     assert [f["name"] for f in manifest["files"]] == ["build.log", "pytest.log"]
     build = manifest["files"][0]
-    assert build["source"] == "incoming/frontend_build_20251003.log"
+    assert build["source"] == "incoming/Alpha/frontend_build_20251003.log"
     assert (build["sha256"], build["size"]) == _checksum.sha256_file(str(folder / "build.log"))
     sidecar = (folder / "MANIFEST.sha256").read_text()
     assert sidecar == "".join("%s  %s\n" % (f["sha256"], f["name"]) for f in manifest["files"])
@@ -55,7 +55,7 @@ def test_same_evidence_twice_changes_nothing(workspace):
 
 def test_more_evidence_later_extends_the_manifest(workspace):
     collect(workspace)
-    plan = collect(workspace, [("smoke.json", "incoming/install_smoke.json")])
+    plan = collect(workspace, [("smoke.json", "incoming/Alpha/verify_1.4.0_backend1.json")])
     assert plan.changed
     assert [f["name"] for f in plan.manifest["files"]] == ["build.log", "pytest.log", "smoke.json"]
     assert plan.manifest["created"] == CREATED
@@ -65,7 +65,7 @@ def test_different_content_under_an_existing_name_is_refused(workspace):
     collect(workspace)
     folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
     before = snapshot(folder)
-    (workspace / "incoming/frontend_build_20251003.log").write_text("rebuilt\n")
+    (workspace / "incoming/Alpha/frontend_build_20251003.log").write_text("rebuilt\n")
     with pytest.raises(ValidationError) as exc:
         collect(workspace)
     assert "'build.log'" in str(exc.value) and "never overwritten" in str(exc.value)
@@ -77,7 +77,7 @@ def test_unlisted_file_in_the_folder_is_refused(workspace):
     folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
     (folder / "dropped.png").write_bytes(b"x")
     with pytest.raises(ValidationError) as exc:
-        collect(workspace, [("smoke.json", "incoming/install_smoke.json")])
+        collect(workspace, [("smoke.json", "incoming/Alpha/verify_1.4.0_backend1.json")])
     assert "'dropped.png'" in str(exc.value)
     assert not (folder / "smoke.json").exists()
 
@@ -110,7 +110,7 @@ def test_an_allowed_root_admits_sources_outside_the_workspace(workspace):
 @pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "MANIFEST.sha256", "manifest.json", ""])
 def test_bad_names_are_refused(workspace, name):
     with pytest.raises(ValidationError) as exc:
-        collect(workspace, [(name, "incoming/install_smoke.json")])
+        collect(workspace, [(name, "incoming/Alpha/verify_1.4.0_backend1.json")])
     assert repr(name) in str(exc.value)
 
 

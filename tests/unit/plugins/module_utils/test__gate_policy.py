@@ -46,16 +46,16 @@ class FakeRecord(object):
 def test_unmet_preconditions_are_all_listed():
     policy = gp.default_policy()
     records = [FakeRecord(gate="Alpha", version="1.3.0", status="Next Stage Ready")]
-    problems = gp.unmet_preconditions(policy, "Beta", "1.4.0", records, ["health_check.json"], "DEPLOY-LEE",
+    problems = gp.unmet_preconditions(policy, "Beta", "1.4.0", records, ["verify_1.4.0_backend1.json"], "DEPLOY-LEE",
                                       operator="deploy-lee", forbid_self_approval=True)
     assert len(problems) == 4
     assert "Alpha's 'Next Stage Ready' for version 1.4.0" in problems[0]
-    assert "'upload_record*'" in problems[1] and "'feedback_summary*'" in problems[2]
+    assert "'upload_*.json'" in problems[1] and "'feedback_summary*'" in problems[2]
     assert "launched this run" in problems[3]
 
 
 def test_preconditions_met():
     policy = gp.default_policy()
     records = [FakeRecord(gate="Alpha", version="1.4.0", status="Next Stage Ready")]
-    names = ["health_check.json", "upload_record.json", "feedback_summary.md"]
+    names = ["verify_1.4.0_backend1.json", "upload_1.4.0.json", "feedback_summary.md"]
     assert gp.unmet_preconditions(policy, "Beta", "1.4.0", records, names, "DEPLOY-LEE", operator="ops") == []

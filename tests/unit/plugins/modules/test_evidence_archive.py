@@ -14,8 +14,8 @@ FOLDER = "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
 
 def args(workspace, **overrides):
     result = dict(workspace=str(workspace), gate="Alpha", version="1.4.0", date="20251003",
-                  files=[dict(src="incoming/frontend_build_20251003.log"),
-                         dict(src="incoming/install_smoke.json", name="smoke.json")])
+                  files=[dict(src="incoming/Alpha/frontend_build_20251003.log"),
+                         dict(src="incoming/Alpha/verify_1.4.0_backend1.json", name="smoke.json")])
     result.update(overrides)
     return result
 
@@ -42,7 +42,7 @@ def test_check_mode_predicts_and_writes_nothing(run_module, workspace):
     (dict(gate="alpha"), "alpha"),
     (dict(date="2025-10-03"), "'2025-10-03'"),
     (dict(files=[dict(src="../outside.log")]), "'../outside.log'"),
-    (dict(files=[dict(src="incoming/install_smoke.json", name="../up.json")]), "'../up.json'"),
+    (dict(files=[dict(src="incoming/Alpha/verify_1.4.0_backend1.json", name="../up.json")]), "'../up.json'"),
 ])
 def test_bad_input_is_named_and_nothing_written(run_module, workspace, override, named):
     (workspace.parent / "outside.log").write_text("x")
@@ -53,7 +53,7 @@ def test_bad_input_is_named_and_nothing_written(run_module, workspace, override,
 
 def test_conflicting_content_is_refused(run_module, workspace):
     run_module(evidence_archive, args(workspace))
-    (workspace / "incoming/install_smoke.json").write_text("changed")
+    (workspace / "incoming/Alpha/verify_1.4.0_backend1.json").write_text("changed")
     failed, result = run_module(evidence_archive, args(workspace))
     assert failed and "'smoke.json'" in result["msg"]
     assert (workspace / FOLDER / "smoke.json").read_text() != "changed"

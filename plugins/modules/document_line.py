@@ -1,0 +1,107 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: document_line
+short_description: Keep one line in a section of a Markdown document
+description:
+  - Replaces the line of section O(section) that contains O(key) with O(line), or adds
+    O(line) at the end of the section; adds the section when the document has none.
+  - Headings in any script work (C(배포 준비)); nothing else in the file changes, line endings
+    and byte order mark included. The file is replaced atomically.
+version_added: 0.1.0
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+options:
+  path:
+    description: The Markdown file.
+    type: path
+    required: true
+  section:
+    description: The section's heading text.
+    type: str
+    required: true
+  key:
+    description: Text that identifies the line this module owns.
+    type: str
+    required: true
+  line:
+    description: The line; it must contain O(key).
+    type: str
+    required: true
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether the file would change without writing.
+  diff_mode:
+    support: full
+    description: Shows the file before and after.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs where the file is, usually the controller.
+"""
+
+EXAMPLES = r"""
+- name: Link the sync result in the Stage 4 report (SOP 4.5)
+  routing_ml.deploy.document_line:
+    path: "{{ routing_ml_workspace }}/docs/stage4_frontend_report.md"
+    section: 배포 준비
+    key: "frontend 1.4.0 sync"
+    line: "- frontend 1.4.0 sync: 6 nodes, [records](../logs/deploy/)"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+line:
+  description: The line as written.
+  returned: success
+  type: str
+  sample: "- frontend 1.4.0 sync: 6 nodes"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _markdown
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            section=dict(type="str", required=True),
+            key=dict(type="str", required=True, no_log=False),
+            line=dict(type="str", required=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["key"] not in params["line"] or "\n" in params["line"]:
+        module.fail_json(msg="line %r must be one line containing key %r" % (params["line"], params["key"]))
+    try:
+        before = _atomic.read_text(params["path"])
+        doc = _markdown.Document(before, params["path"])
+        doc.upsert_line(params["section"], lambda text: params["key"] in text, params["line"])
+        after = doc.text()
+        if after != before and not module.check_mode:
+            _atomic.write_text_atomic(params["path"], after)
+    except ValidationError as exc:
+        module.fail_json(msg=to_native(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot edit %s: %s" % (params["path"], to_native(exc)))
+    result = dict(changed=after != before, line=params["line"])
+    if result["changed"]:
+        result["diff"] = dict(before_header=params["path"], after_header=params["path"], before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
