@@ -56,3 +56,21 @@ class Lab(object):
             bad = dict((h, r) for h, r in results.items() if r.get("failed") or r.get("unreachable"))
             assert not bad, json.dumps(bad, indent=1)[:3000]
         return results
+
+    def playbook(self, name, *args, **env):
+        """Run playbooks/<name>; returns ``(rc, output, recap)`` with recap ``{host: counts}``."""
+        command = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", name)] + list(args)
+        completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   env=self.env(**env), universal_newlines=True, check=False)
+        return completed.returncode, completed.stdout, recap(completed.stdout)
+
+
+def recap(output):
+    """``{host: {"ok": n, "changed": n, ...}}`` from the PLAY RECAP of ansible-playbook's output."""
+    counts = {}
+    for line in output.split("PLAY RECAP")[-1].splitlines()[1:]:
+        parts = line.split(":", 1)
+        if len(parts) == 2 and "=" in parts[1]:
+            counts[parts[0].strip()] = dict((k, int(v)) for k, v in (p.split("=") for p in parts[1].split()))
+    return counts
+

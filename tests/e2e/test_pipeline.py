@@ -1,0 +1,218 @@
+# -*- coding: utf-8 -*-
+"""The staged deployment end to end on a lab: refusals, check mode, Alpha -> Beta -> GA, re-run."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import sys
+import urllib.request
+import zipfile
+
+import pytest
+
+from labtools import Lab, free_octet, recap  # noqa: F401  pylint: disable=unused-import
+from rml_lab import control, release
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _audit_log, _evidence, _ledger
+
+VERSION = "1.4.0"
+NOTES = "deliverables/release_notes_2025-09-29.md"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab of its own: these tests install and switch versions on every host."""
+    directory = str(tmp_path_factory.mktemp("pipeline-lab"))
+    state = control.up(directory, free_octet(), farm=4, dmz=2, backend=1, python=sys.executable)
+    try:
+        yield Lab(directory, state)
+    finally:
+        control.down(directory)
+
+
+def make_release(path, **options):
+    release.build(str(path), release.Options(version=VERSION, date="2025-09-29", files=300, **options))
+    return str(path)
+
+
+def run(lab, gate, workspace, *extra):
+    return lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace, *extra)
+
+
+def tree_digest(*roots):
+    """One digest of every file (path, content) and link under the roots, .stage excluded."""
+    entries = []
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d != ".stage"]
+            entries += [os.path.join(folder, name) for name in names]
+    digest = hashlib.sha256()
+    for path in sorted(entries):
+        digest.update(path.encode())
+        if os.path.islink(path):
+            digest.update(os.readlink(path).encode())
+        else:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def host_roots(lab):
+    return [h["root"] for h in lab.state["hosts"]]
+
+
+def test_preflight_lists_every_problem_and_nothing_is_touched(lab, tmp_path):
+    workspace = make_release(tmp_path / "broken", broken_build=True, unchecked_qa=True, unapproved_notes=True)
+    environment = lab.hosts["backend1"]["environment"]
+    saved = open(environment).read()
+    before = tree_digest(*host_roots(lab))
+    try:
+        with open(environment, "w") as handle:
+            handle.write("# ROUTING_ML_RSL_DATABASE_URL is missing on this host\n")
+        rc, output, counts = run(lab, "alpha", workspace)
+    finally:
+        with open(environment, "w") as handle:
+            handle.write(saved)
+    assert rc != 0
+    assert "pre-deployment checklist (SOP 2) not met" in output
+    assert "error TS2322" in output
+    assert "unchecked: 감사 로그에 시간/IP 기록 확인" in output
+    assert "unchecked: Release Owner 승인" in output
+    assert "backend1: ROUTING_ML_RSL_DATABASE_URL is not set" in output
+    # Only the controller made its record folders; no managed host changed.
+    assert all(c["changed"] == 0 for h, c in counts.items() if h != "localhost"), counts
+    assert tree_digest(*host_roots(lab)) == before
+
+
+def test_beta_without_alpha_is_refused_before_any_host(lab, tmp_path):
+    workspace = make_release(tmp_path / "beta-first")
+    rc, output, counts = run(lab, "beta", workspace)
+    assert rc != 0
+    assert "Beta for 1.4.0 cannot start" in output and "Alpha's 'Next Stage Ready' for version 1.4.0" in output
+    assert set(counts) == {"localhost"}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    return make_release(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(scope="module")
+def check_run(lab, workspace):
+    before = (tree_digest(*host_roots(lab)), tree_digest(workspace))
+    rc, output, counts = run(lab, "alpha", workspace, "--check")
+    after = (tree_digest(*host_roots(lab)), tree_digest(workspace))
+    return rc, output, counts, before, after
+
+
+@pytest.fixture(scope="module")
+def deployed(lab, workspace, check_run):
+    runs = {}
+    for gate in ("alpha", "beta", "ga"):
+        runs[gate] = run(lab, gate, workspace)
+        assert runs[gate][0] == 0, runs[gate][1][-5000:]
+    return runs
+
+
+def test_check_mode_changes_nothing(check_run):
+    rc, output, counts, before, after = check_run
+    assert rc == 0, output[-5000:]
+    assert before == after
+
+
+def test_check_mode_predicts_the_hosts_a_first_run_changes(check_run, deployed):
+    predicted = dict((h, c["changed"] > 0) for h, c in check_run[2].items())
+    actual = dict((h, c["changed"] > 0) for h, c in deployed["alpha"][2].items())
+    assert predicted == actual
+
+
+def test_each_stage_reaches_its_hosts(deployed):
+    assert set(deployed["alpha"][2]) == {"localhost", "nas1", "node1", "backend1"}
+    assert set(deployed["beta"][2]) == {"localhost", "nas1", "node1", "node2", "dmz1", "backend1"}
+    assert set(deployed["ga"][2]) == {"localhost", "nas1", "node1", "node2", "node3", "node4", "dmz1", "dmz2",
+                                      "backend1"}
+
+
+def test_a_second_run_changes_nothing(lab, workspace, deployed):
+    for gate in ("alpha", "ga"):
+        rc, output, counts = run(lab, gate, workspace)
+        assert rc == 0, output[-3000:]
+        assert dict((h, c["changed"]) for h, c in counts.items()) == dict((h, 0) for h in counts), gate
+
+
+def test_every_nginx_node_serves_the_bundle_byte_for_byte(lab, workspace, deployed):
+    with zipfile.ZipFile(os.path.join(workspace, "build/frontend/RoutingMLFrontend_%s.zip" % VERSION)) as bundle:
+        names = sorted(bundle.namelist())
+        sample = ["index.html"] + names[1::37][:8]
+        expected = dict((n, bundle.read(n)) for n in sample)
+    for host in [h for h in lab.state["hosts"] if "http_port" in h]:
+        for name, data in expected.items():
+            url = "http://%s:%d/%s" % (host["address"], host["http_port"], name)
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert response.read() == data, url
+        release_dir = os.path.join(host["web_root"], "releases", VERSION)
+        assert sorted(os.path.relpath(os.path.join(d, f), release_dir)
+                      for d, dummy, fs in os.walk(release_dir) for f in fs) == names
+        assert os.readlink(os.path.join(host["web_root"], "current")) == "releases/%s" % VERSION
+
+
+def test_audit_logs_hold_the_spot_test_with_time_and_controller_ip(lab, workspace, deployed):
+    with open(os.path.join(workspace, "logs/deploy/verify_%s_backend1.json" % VERSION)) as handle:
+        record = json.load(handle)
+    assert record["health"] == {"status": "ok", "version": VERSION, "database": "configured"}
+    spot = record["spot_test"]
+    assert spot["found_by_get"] and spot["client_ip"] == "127.0.0.1"
+    since = _audit_log.parse_timestamp(spot["started"])
+    for log in ("ui_actions.log", "rsl.audit.log"):
+        path = os.path.join(lab.hosts["backend1"]["app_home"], "logs", "audit", log)
+        with open(path, encoding="utf-8") as handle:
+            matches, dummy = _audit_log.search(handle.read().splitlines(), since=since, client_ip="127.0.0.1",
+                                               action="POST /api/rsl/groups name=%s$" % spot["group"])
+        assert len(matches) == 1, log
+        assert record["audit"][log][0]["line"] == matches[0]["line"]
+
+
+def test_evidence_manifests_and_ledger_are_as_designed(workspace, deployed):
+    records = _ledger.verify(workspace)
+    assert [(r.fields["gate"], r.fields["status"], r.fields["version"]) for r in records] == [
+        ("Alpha", "Next Stage Ready", VERSION), ("Beta", "Next Stage Ready", VERSION), ("GA", "GA Approved", VERSION)]
+    assert [r.fields["approver"] for r in records] == ["QA-KIM", "DEPLOY-LEE", "OWNER-PARK"]
+    for record in records:
+        folder = os.path.join(workspace, record.fields["evidence"])
+        manifest, manifest_sha256, problems = _evidence.verify_folder(folder)
+        assert problems == [] and manifest_sha256 == record.fields["manifest_sha256"]
+        assert manifest["gate"] == record.fields["gate"] and manifest["version"] == VERSION
+        assert os.path.isfile(folder + ".zip")
+    with open(os.path.join(workspace, "Tasklist.md"), encoding="utf-8") as handle:
+        tasklist = handle.read()
+    for record in records:
+        assert "ledger %s" % record.digest[:12] in tasklist
+    assert "- [ ] Stage 9" not in tasklist
+    with open(os.path.join(workspace, NOTES), encoding="utf-8") as handle:
+        notes = handle.read()
+    installer = os.path.join(workspace, "build/windows/RoutingMLInstaller_%s.exe" % VERSION)
+    with open(installer, "rb") as handle:
+        assert "| RoutingMLInstaller_%s.exe | %s |" % (VERSION, hashlib.sha256(handle.read()).hexdigest()) in notes
+    assert notes.count("evidence for %s" % VERSION) == 3
+    with open(os.path.join(workspace, "docs/stage4_frontend_report.md"), encoding="utf-8") as handle:
+        assert "frontend %s sync: 6 node(s)" % VERSION in handle.read()
+
+
+def test_offline_package_verifies_and_is_reproducible(workspace, deployed):
+    package = os.path.join(workspace, "build/windows/RoutingMLFrontend_%s.zip" % VERSION)
+    with open(package, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    with open(package + ".sha256") as handle:
+        assert handle.read() == "%s  RoutingMLFrontend_%s.zip\n" % (digest, VERSION)
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+        assert "Verify-RoutingMLFrontend.ps1" in names and "MANIFEST.sha256" in names
+        lines = archive.read("MANIFEST.sha256").decode().splitlines()
+        assert len(lines) == len([n for n in names if n.startswith("RoutingMLFrontend/")]) == 300
+        for line in lines[:20]:
+            sha, name = line.split("  ", 1)
+            assert hashlib.sha256(archive.read(name)).hexdigest() == sha
