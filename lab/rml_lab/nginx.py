@@ -66,14 +66,8 @@ http {
 
 
 def start(host: Host, host_dir: str) -> int:
-    p = paths(host_dir)
-    pid = processes.running(p["pidfile"])
-    if pid is None:
-        processes.run(command(host_dir, "-t"))
-        processes.run(command(host_dir))
-        processes.wait_for_port(host.address, HTTP_PORT)
-        pid = processes.read_pid(p["pidfile"])
-    return pid
+    return processes.ensure_daemon(paths(host_dir)["pidfile"], command(host_dir, "-t"), command(host_dir),
+                                   host.address, HTTP_PORT)
 
 
 def stop(host_dir: str) -> bool:

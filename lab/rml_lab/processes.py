@@ -89,3 +89,16 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
         raise RuntimeError("%s failed (exit %d): %s" % (" ".join(command), completed.returncode,
                                                          completed.stdout.strip()[-2000:]))
     return completed
+
+
+def ensure_daemon(pidfile: str, check: list[str], start: list[str], address: str, port: int) -> int:
+    """Start a daemon unless its pid file names a running process: test its configuration
+    with ``check``, start it with ``start``, wait for its port. Returns its pid."""
+    pid = running(pidfile)
+    if pid is None:
+        run(check)
+        run(start)
+        wait_for_port(address, port)
+        pid = read_pid(pidfile)
+    return pid
+

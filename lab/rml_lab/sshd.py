@@ -53,16 +53,11 @@ def configure(host: Host, host_dir: str, authorized_keys: str) -> dict[str, str]
 
 def start(host: Host, host_dir: str) -> int:
     p = paths(host_dir)
-    pid = processes.running(p["pidfile"])
-    if pid is None:
-        if os.geteuid() == 0:
-            # sshd started as root insists on its privilege separation directory.
-            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-        processes.run([SSHD, "-t", "-f", p["config"]])
-        processes.run([SSHD, "-f", p["config"], "-E", p["log"]])
-        processes.wait_for_port(host.address, SSH_PORT)
-        pid = processes.read_pid(p["pidfile"])
-    return pid
+    if os.geteuid() == 0:
+        # sshd started as root insists on its privilege separation directory.
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    return processes.ensure_daemon(p["pidfile"], [SSHD, "-t", "-f", p["config"]],
+                                   [SSHD, "-f", p["config"], "-E", p["log"]], host.address, SSH_PORT)
 
 
 def stop(host_dir: str) -> bool:

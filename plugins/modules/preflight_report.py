@@ -60,7 +60,7 @@ options:
     default: ROUTING_ML_RSL_DATABASE_URL
   hosts:
     description:
-      - What each backend host reported, C({host: {present, path, exists}}).
+      - What each backend host reported, a mapping of host name to C(present), C(path) and C(exists).
     type: dict
     default: {}
 attributes:

@@ -31,6 +31,15 @@ options:
   dest:
     description: A file to write the manifest to.
     type: path
+  fail_on_mismatch:
+    description:
+      - Fail when the tree does not match O(expected). With V(false), report C(matches) instead,
+        also when O(path) does not exist, so that a play can decide what to do.
+    type: bool
+    default: true
+  link:
+    description: A symbolic link whose target to report as RV(link_target) (the live path).
+    type: path
 attributes:
   check_mode:
     support: full
@@ -72,7 +81,19 @@ difference:
   returned: when O(expected) is given
   type: dict
   sample: {missing: [], extra: [old.js], changed: []}
+matches:
+  description: Whether the tree matches O(expected).
+  returned: when O(expected) is given
+  type: bool
+  sample: true
+link_target:
+  description: Where O(link) points, or null when it is not a link.
+  returned: when O(link) is given
+  type: str
+  sample: releases/1.4.0
 """
+
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -87,18 +108,25 @@ def main():
             path=dict(type="path", required=True),
             expected=dict(type="str"),
             dest=dict(type="path"),
+            fail_on_mismatch=dict(type="bool", default=True),
+            link=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    result = dict(changed=False)
+    if params["link"]:
+        result["link_target"] = os.readlink(params["link"]) if os.path.islink(params["link"]) else None
     try:
+        if params["expected"] is not None and not params["fail_on_mismatch"] and not os.path.isdir(params["path"]):
+            module.exit_json(matches=False, difference=None, count=0, manifest="", sha256=None, **result)
         actual = _tree.tree_manifest(params["path"])
         text = _tree.manifest_text(actual)
-        result = dict(changed=False, manifest=text, count=len(actual), sha256=_checksum.sha256_bytes(text.encode()))
+        result.update(manifest=text, count=len(actual), sha256=_checksum.sha256_bytes(text.encode()))
         if params["expected"] is not None:
             difference = _tree.compare(_tree.parse_manifest(params["expected"]), actual)
-            result["difference"] = difference
-            if any(difference.values()):
+            result.update(difference=difference, matches=not any(difference.values()))
+            if not result["matches"] and params["fail_on_mismatch"]:
                 module.fail_json(msg="%s does not match its manifest: %s" % (
                     params["path"], _tree.describe(difference)), **result)
         if params["dest"] and _atomic.read_text(params["dest"], default="") != text:

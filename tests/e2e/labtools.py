@@ -74,3 +74,18 @@ def recap(output):
             counts[parts[0].strip()] = dict((k, int(v)) for k, v in (p.split("=") for p in parts[1].split()))
     return counts
 
+
+def running_lab(directory, **counts):
+    """A context manager: a lab of the given size in ``directory``, taken down afterwards."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def manage():
+        sizes = dict(dict(farm=4, dmz=2, backend=1), **counts)
+        state = control.up(directory, free_octet(), python=sys.executable, **sizes)
+        try:
+            yield Lab(directory, state)
+        finally:
+            control.down(directory)
+    return manage()
+

@@ -8,14 +8,13 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import sys
 import urllib.request
 import zipfile
 
 import pytest
 
-from labtools import Lab, free_octet, recap  # noqa: F401  pylint: disable=unused-import
-from rml_lab import control, release
+from labtools import running_lab
+from rml_lab import release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _audit_log, _evidence, _ledger
 
@@ -26,12 +25,8 @@ NOTES = "deliverables/release_notes_2025-09-29.md"
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A lab of its own: these tests install and switch versions on every host."""
-    directory = str(tmp_path_factory.mktemp("pipeline-lab"))
-    state = control.up(directory, free_octet(), farm=4, dmz=2, backend=1, python=sys.executable)
-    try:
-        yield Lab(directory, state)
-    finally:
-        control.down(directory)
+    with running_lab(str(tmp_path_factory.mktemp("pipeline-lab"))) as started:
+        yield started
 
 
 def make_release(path, **options):

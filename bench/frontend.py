@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Deploying the ~2,000-file frontend bundle to the lab's web nodes.
+
+    ./dev bench frontend [--rounds 3] [--files 2000] [--farm 4] [--dmz 2]
+
+Starts a lab of its own, builds a sample release, and measures, interleaved round after
+round, the median wall time of:
+
+  frontend role      ansible-playbook running the frontend role on every web node
+                     (stage, mirror with rsync over SSH, verify against the manifest, switch)
+  raw rsync          rsync -a --delete over the same SSH hosts, all nodes in parallel: the
+                     baseline (copies only; no verification, no switch)
+  no-op playbook     the same hosts running as many no-op tasks as the role: Ansible's fixed
+                     overhead
+  copy (extrap.)     ansible.builtin.copy of a directory of --copy-files files to one node,
+                     extrapolated to the bundle's size
+
+each for a first deploy (empty release folder) and an unchanged re-deploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+
+from labtools import Lab, free_octet, recap  # noqa: E402
+from rml_lab import control, release  # noqa: E402
+
+BIN = os.path.dirname(sys.executable)
+VERSION = "9.9.9"
+
+
+def timed(command, env):
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+    elapsed = time.perf_counter() - start
+    if completed.returncode:
+        sys.exit("%s failed:\n%s" % (" ".join(command[:3]), completed.stdout[-3000:]))
+    return elapsed, completed.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--farm", type=int, default=4)
+    parser.add_argument("--dmz", type=int, default=2)
+    parser.add_argument("--copy-files", type=int, default=40)
+    options = parser.parse_args()
+
+    lab_dir = tempfile.mkdtemp(prefix="rml-bench-frontend-")
+    state = control.up(lab_dir, free_octet(), farm=options.farm, dmz=options.dmz, backend=0, python=sys.executable)
+    try:
+        lab = Lab(lab_dir, state)
+        workspace = os.path.join(lab_dir, "workspace")
+        release.build(workspace, release.Options(version=VERSION, files=options.files))
+        env = lab.env()
+        extra = ["-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION,
+                 "-e", "routing_ml_share_root=/nonexistent"]
+        web = [h for h in state["hosts"] if "web_root" in h]
+        staging = os.path.join(workspace, ".stage", "frontend", VERSION)
+        ssh = "ssh -p 2222 -i %s -o IdentitiesOnly=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (
+            state["ssh"]["key"], state["ssh"]["known_hosts"])
+
+        def reset():
+            for host in web:
+                for name in ("releases/%s" % VERSION, "rsync-bench", "copy-bench"):
+                    shutil.rmtree(os.path.join(host["web_root"], name), ignore_errors=True)
+                try:
+                    os.unlink(os.path.join(host["web_root"], "current"))
+                except FileNotFoundError:
+                    pass
+
+        def role():
+            elapsed, output = timed([os.path.join(BIN, "ansible-playbook"), "bench/frontend_role.yml",
+                                     "--skip-tags", "overhead"] + extra, env)
+            counts = recap(output)
+            return elapsed, counts
+
+        def rsync():
+            start = time.perf_counter()
+            procs = [subprocess.Popen(["rsync", "-a", "--delete", "-e", ssh, staging + "/",
+                                       "%s@%s:%s/rsync-bench/" % (state["user"], h["address"], h["web_root"])])
+                     for h in web]
+            if any(p.wait() for p in procs):
+                sys.exit("rsync failed")
+            return time.perf_counter() - start
+
+        reset()
+        role()  # unpacks the bundle once into the controller cache, as any real run would
+        tasks_per_host = max(c["ok"] + c["skipped"] for h, c in role()[1].items())
+        subset = os.path.join(lab_dir, "copy-subset")
+        os.makedirs(subset)
+        for name in sorted(os.listdir(os.path.join(staging, "assets")))[:options.copy_files]:
+            shutil.copy(os.path.join(staging, "assets", name), subset)
+
+        results = dict((key, []) for key in ("role first", "role again", "rsync first", "rsync again",
+                                              "no-op playbook", "copy subset first"))
+        counts_first = counts_again = None
+        for dummy in range(options.rounds):
+            reset()
+            elapsed, counts_first = role()
+            results["role first"].append(elapsed)
+            elapsed, counts_again = role()
+            results["role again"].append(elapsed)
+            results["rsync first"].append(rsync())
+            results["rsync again"].append(rsync())
+            results["no-op playbook"].append(timed(
+                [os.path.join(BIN, "ansible-playbook"), "bench/frontend_role.yml", "--tags", "overhead",
+                 "-e", "routing_ml_bench_tasks=%d" % tasks_per_host] + extra, env)[0])
+            results["copy subset first"].append(timed(
+                [os.path.join(BIN, "ansible-playbook"), "bench/copy_subset.yml",
+                 "-e", "routing_ml_bench_src=%s" % subset] + extra, env)[0])
+    finally:
+        control.down(lab_dir)
+        shutil.rmtree(lab_dir, ignore_errors=True)
+
+    med = dict((k, statistics.median(v)) for k, v in results.items())
+    copy_extrapolated = med["copy subset first"] / options.copy_files * options.files
+    print("frontend bundle: %d files to %d web nodes, %d rounds; baseline: raw rsync -a --delete over SSH"
+          % (options.files, len(web), options.rounds))
+    print("%-28s %10s %12s" % ("method", "median s", "vs rsync"))
+    for key in ("role first", "rsync first", "role again", "rsync again", "no-op playbook"):
+        base = med["rsync first"] if "first" in key or key == "no-op playbook" else med["rsync again"]
+        print("%-28s %10.2f %11.1fx" % (key, med[key], med[key] / base))
+    print("%-28s %10.1f   (one node; %d files took %.2f s)" % ("copy, extrapolated", copy_extrapolated,
+                                                              options.copy_files, med["copy subset first"]))
+    print()
+    changed_again = sum(c["changed"] for c in counts_again.values())
+    print("tasks per host: %d (first deploy), changed on re-deploy: %d" % (tasks_per_host, changed_again))
+    overhead = med["no-op playbook"]
+    print("goals:")
+    print("  first deploy <= 1.5 x rsync + fixed overhead: %.2f s <= %.2f s (1.5 x %.2f + %.2f)  %s" % (
+        med["role first"], 1.5 * med["rsync first"] + overhead, med["rsync first"], overhead,
+        "met" if med["role first"] <= 1.5 * med["rsync first"] + overhead else "NOT met"))
+    print("  >= 10x faster than copy to one node: %.1fx  %s" % (
+        copy_extrapolated / med["role first"], "met" if copy_extrapolated >= 10 * med["role first"] else "NOT met"))
+    print("  unchanged re-deploy changed=0 and <= 25%% of the first: changed=%d, %.0f%%  %s" % (
+        changed_again, 100 * med["role again"] / med["role first"],
+        "met" if changed_again == 0 and med["role again"] <= 0.25 * med["role first"] else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()
