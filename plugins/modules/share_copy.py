@@ -1,0 +1,156 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: share_copy
+short_description: Put files on the NAS/SCCM share over SMB, verified by SHA256
+description:
+  - Copies a file, or mirrors a folder, from the controller to an SMB share (SOP 4.3-4.4), with
+    smbprotocol; no mounted share and no Windows host are needed.
+  - Each file is written under a temporary name in its target folder, read back and compared
+    with the source's SHA256, and only then renamed over the target, so a host pulling it
+    never reads a half-written file. A target that already has the same SHA256 is left alone.
+  - With a folder and O(mirror=true), files on the share that the source does not have are
+    deleted, as C(robocopy /MIR) would.
+  - The SMB session is encrypted (SMB3) unless O(encrypt=false); the password is never logged.
+version_added: 0.1.0
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+requirements:
+  - smbprotocol
+options:
+  src:
+    description: The file or folder on the controller.
+    type: path
+    required: true
+  dest:
+    description: The UNC path of the target file or folder, C(\\server\share\folder\name).
+    type: str
+    required: true
+  mirror:
+    description: With a folder O(src), delete files under O(dest) that O(src) does not have.
+    type: bool
+    default: false
+  port:
+    description: The SMB port.
+    type: int
+    default: 445
+  username:
+    description: The share account (from vault or an AWX credential).
+    type: str
+  password:
+    description: Its password.
+    type: str
+  encrypt:
+    description: Require SMB3 encryption.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Compares digests and reports what would be copied or deleted without writing.
+  diff_mode:
+    support: none
+    description: Binary content.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs on the controller (with C(delegate_to) set to C(localhost)).
+"""
+
+EXAMPLES = r"""
+- name: Installer and its sidecar on the share
+  routing_ml.deploy.share_copy:
+    src: "{{ routing_ml_workspace }}/build/windows/{{ item }}"
+    dest: '\\share\routing_ml\releases\1.4.0\{{ item }}'
+    username: "{{ routing_ml_share_user }}"
+    password: "{{ routing_ml_share_password }}"
+  loop: [RoutingMLInstaller_1.4.0.exe, RoutingMLInstaller_1.4.0.exe.sha256]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+checksum:
+  description: SHA256 of the file copied (file O(src) only).
+  returned: when O(src) is a file
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+copied:
+  description: Files written (relative to O(src) for a folder).
+  returned: success
+  type: list
+  elements: str
+  sample: [index.html]
+deleted:
+  description: Files removed from the share by O(mirror).
+  returned: success
+  type: list
+  elements: str
+  sample: [assets/old-1a2b3c4d.js]
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _smb, _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
+
+
+def run(module):
+    params = module.params
+    dest = _smb.check_unc(params["dest"], "dest")
+    src = params["src"]
+    if not os.path.exists(src):
+        raise ValidationError("src %s does not exist" % src)
+    share = _smb.Share(_smb.server_of(dest), params["port"], params["username"], params["password"],
+                       params["encrypt"])
+    if os.path.isdir(src):
+        manifest = _tree.tree_manifest(src)
+        if params["mirror"]:
+            copied, deleted = share.mirror(src, dest, manifest, module.check_mode)
+        else:
+            copied = [rel for rel in sorted(manifest) if share.put(
+                os.path.join(src, *rel.split("/")), dest + "\\" + rel.replace("/", "\\"), manifest[rel],
+                module.check_mode)]
+            deleted = []
+        return dict(changed=bool(copied or deleted), copied=copied, deleted=deleted)
+    digest = _checksum.sha256_file(src)[0]
+    changed = share.put(src, dest, digest, module.check_mode)
+    return dict(changed=changed, checksum=digest, copied=[os.path.basename(src)] if changed else [], deleted=[])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="path", required=True),
+            dest=dict(type="str", required=True),
+            mirror=dict(type="bool", default=False),
+            port=dict(type="int", default=445),
+            username=dict(type="str"),
+            password=dict(type="str", no_log=True),
+            encrypt=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not _smb.HAS_SMB:
+        module.fail_json(msg=missing_required_lib("smbprotocol"))
+    try:
+        result = run(module)
+    except ValidationError as exc:
+        module.fail_json(msg=to_native(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # smbprotocol's own errors (logon failure, access denied, path not found) say what went wrong.
+        module.fail_json(msg="SMB copy to %s failed: %s" % (module.params["dest"], to_native(exc)))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
