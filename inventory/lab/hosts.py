@@ -40,9 +40,11 @@ def inventory():
     except FileNotFoundError:
         sys.exit("the lab in %s is not up: run ./dev lab up" % LAB_DIR)
     result = {"_meta": {"hostvars": {}},
-              "all": {"children": list(GROUPS) + ["web", "stage_alpha", "stage_beta", "stage_ga"],
+              "all": {"children": list(GROUPS) + ["web", "share", "stage_alpha", "stage_beta", "stage_ga"],
                       "vars": {"routing_ml_lab_dir": state["lab_dir"]}},
-              "web": {"children": ["iis_farm", "dmz_nginx"]}}
+              "web": {"children": ["iis_farm", "dmz_nginx"]},
+              # The host whose folder is the NAS/SCCM share (reached over SSH).
+              "share": {"children": ["nas"]}}
     for group in GROUPS:
         result[group] = {"hosts": []}
     for record in state["hosts"]:

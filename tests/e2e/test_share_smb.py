@@ -44,9 +44,12 @@ def smb(lab, tmp_path_factory):
 
 
 def release_notes_day(workspace):
-    return sorted(os.listdir(os.path.join(workspace, "deliverables")))[-1][len("release_notes_"):-len(".md")] \
-        if False else next(n for n in os.listdir(os.path.join(workspace, "deliverables"))
-                           if n.startswith("release_notes_"))[len("release_notes_"):-len(".md")]
+    name = next(n for n in os.listdir(os.path.join(workspace, "deliverables")) if n.startswith("release_notes_"))
+    return name[len("release_notes_"):-len(".md")]
+
+
+def files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root) for d, dummy, names in os.walk(root) for f in names)
 
 
 def publish(lab, smb, *args):
@@ -70,7 +73,6 @@ def test_publish_over_smb_lands_every_file_verified_and_never_logs_the_password(
             assert sha256(landed) == sha256(os.path.join(smb["workspace"], rel + suffix))
     latest = os.path.join(smb["share"], "frontend", "latest")
     staged = os.path.join(smb["workspace"], ".stage", "frontend", VERSION)
-    files = lambda root: sorted(os.path.relpath(os.path.join(d, f), root) for d, dummy, fs in os.walk(root) for f in fs)
     assert files(latest) == files(staged) and len(files(latest)) == 120
     assert not os.path.exists(stale)
     assert all(sha256(os.path.join(latest, f)) == sha256(os.path.join(staged, f)) for f in files(latest))

@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: bundle_stage
+short_description: Unpack the frontend bundle once into a cache folder and return its manifest
+description:
+  - Unpacks a bundle zip into O(dest) through a temporary folder renamed into place, so the
+    cache is never half-unpacked, and writes the tree's manifest beside it
+    (C(<dest>.manifest.sha256), sidecar format) with the zip's SHA256 in C(<dest>.source.sha256).
+  - When the cache already holds this zip (same SHA256), nothing is unpacked or hashed again;
+    the stored manifest is returned. This keeps an unchanged re-deploy cheap.
+  - Refuses members that would land outside O(dest) (absolute paths, C(..), links).
+version_added: 0.1.0
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+options:
+  src:
+    description: The bundle zip.
+    type: path
+    required: true
+  dest:
+    description: The cache folder.
+    type: path
+    required: true
+attributes:
+  check_mode:
+    support: none
+    description: The cache is controller-side scratch space; run the task with C(check_mode=false).
+  diff_mode:
+    support: none
+    description: Nothing to show.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs on the controller.
+"""
+
+EXAMPLES = r"""
+- name: Unpack the bundle (once per version)
+  routing_ml.deploy.bundle_stage:
+    src: "{{ routing_ml_workspace }}/build/frontend/RoutingMLFrontend_1.4.0.zip"
+    dest: "{{ routing_ml_workspace }}/.stage/frontend/1.4.0"
+  delegate_to: localhost
+  check_mode: false
+"""
+
+RETURN = r"""
+manifest:
+  description: The unpacked tree's manifest.
+  returned: success
+  type: str
+  sample: "3a7b...  index.html\n"
+count:
+  description: Number of files.
+  returned: success
+  type: int
+  sample: 2000
+sha256:
+  description: SHA256 of the manifest text.
+  returned: success
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+"""
+
+import os
+import shutil
+import tempfile
+import zipfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, is_within
+
+
+def unpack(src, dest):
+    parent = os.path.dirname(dest.rstrip(os.sep))
+    if not os.path.isdir(parent):
+        os.makedirs(parent)
+    tmp = tempfile.mkdtemp(prefix=".%s." % os.path.basename(dest), dir=parent)
+    try:
+        with zipfile.ZipFile(src) as archive:
+            for member in archive.infolist():
+                target = os.path.join(tmp, member.filename)
+                if os.path.isabs(member.filename) or not is_within(target, tmp) or (member.external_attr >> 28) == 0xA:
+                    raise ValidationError("bundle member %r would land outside the bundle" % member.filename)
+            archive.extractall(tmp)
+        # mkdtemp makes the folder private; the web servers that get a mirror of it must read it.
+        os.chmod(tmp, 0o755)
+        if os.path.exists(dest):
+            shutil.rmtree(dest)
+        os.rename(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(src=dict(type="path", required=True), dest=dict(type="path", required=True)),
+        supports_check_mode=False,
+    )
+    src, dest = module.params["src"], module.params["dest"].rstrip(os.sep)
+    manifest_file, source_file = dest + ".manifest.sha256", dest + ".source.sha256"
+    try:
+        digest = _checksum.sha256_file(src)[0]
+        changed = _atomic.read_text(source_file, default="").strip() != digest or not os.path.isfile(manifest_file)
+        if changed:
+            unpack(src, dest)
+            text = _tree.manifest_text(_tree.tree_manifest(dest))
+            _atomic.write_text_atomic(manifest_file, text)
+            _atomic.write_text_atomic(source_file, digest + "\n")
+        text = _atomic.read_text(manifest_file)
+    except ValidationError as exc:
+        module.fail_json(msg=to_native(exc))
+    except (IOError, OSError, zipfile.BadZipfile) as exc:
+        module.fail_json(msg="cannot unpack %s: %s" % (src, to_native(exc)))
+    module.exit_json(changed=changed, manifest=text, count=len(text.splitlines()),
+                     sha256=_checksum.sha256_bytes(text.encode("utf-8")))
+
+
+if __name__ == "__main__":
+    main()
