@@ -63,7 +63,7 @@ def build(workspace: str, options: Options) -> dict[str, str]:
         write(made[key] + ".sha256", ("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name)).encode())
     write(made["build_log"], build_log(version, day, options.broken_build).encode())
     write(made["pytest_log"], pytest_log(day).encode())
-    write(made["release_notes"], release_notes(version, day, options.unapproved_notes).encode())
+    write(made["release_notes"], release_notes(version, day, options.unapproved_notes).encode(), keep=True)
     write(made["qa_checklist"], qa_checklist(version, options.unchecked_qa).encode())
     write(made["tasklist"], TASKLIST.encode(), keep=True)
     write(made["install_guide"], install_guide(version).encode())
