@@ -86,12 +86,10 @@ def strings_in(node):
         yield node
     elif isinstance(node, dict):
         for value in node.values():
-            for text in strings_in(value):
-                yield text
+            yield from strings_in(value)
     elif isinstance(node, list):
         for value in node:
-            for text in strings_in(value):
-                yield text
+            yield from strings_in(value)
 
 
 ROLE_YAML = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "*", "*.yml")) +
