@@ -96,6 +96,9 @@ def ensure_daemon(pidfile: str, check: list[str], start: list[str], address: str
     with ``check``, start it with ``start``, wait for its port. Returns its pid."""
     pid = running(pidfile)
     if pid is None:
+        if port_open(address, port):
+            raise RuntimeError("%s:%d is already taken by another process (another lab on this octet?): "
+                               "choose another with --octet or ROUTING_ML_LAB_OCTET" % (address, port))
         run(check)
         run(start)
         wait_for_port(address, port)

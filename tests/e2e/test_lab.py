@@ -201,6 +201,14 @@ def test_service_refuses_to_start_without_the_database_variable(lab, releases):
     assert not processes.running(lab.hosts["backend1"]["service_pidfile"])
 
 
+def test_a_second_lab_on_the_same_addresses_is_refused(lab, tmp_path):
+    with pytest.raises(RuntimeError) as exc:
+        control.up(str(tmp_path / "other"), lab.state["octet"], 1, 0, 0, sys.executable)
+    assert "already taken by another process" in str(exc.value) and "--octet" in str(exc.value)
+    assert all(processes.running(h["sshd_pidfile"]) for h in lab.state["hosts"])
+    control.down(str(tmp_path / "other"))
+
+
 def test_second_up_leaves_running_hosts_alone(lab):
     pids = dict((h["name"], processes.read_pid(h["sshd_pidfile"])) for h in lab.state["hosts"])
     again = control.up(lab.dir, lab.state["octet"], 4, 2, 1, sys.executable)
