@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import os
 import posixpath
 
@@ -68,6 +69,9 @@ def record(request, check_mode=False, now=None):
     for path, what in ((request.release_notes_path, "release_notes"), (request.tasklist_path, "tasklist")):
         if not os.path.isfile(path):
             raise ValidationError("%s %s is not an existing file" % (what, relative_to(path, request.workspace)))
+    # One moment for the whole approval: the documents name the record by its digest, and
+    # the digest covers the timestamp, so the line predicted and the line appended must be one.
+    now = now or datetime.datetime.now().astimezone()
     with _ledger.lock(request.workspace):
         records = _ledger.verify(request.workspace)
         manifest_sha256 = _check_preconditions(request, records)

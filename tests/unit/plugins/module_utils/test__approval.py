@@ -136,3 +136,20 @@ def _files(workspace):
     for folder, dummy, names in os.walk(str(workspace)):
         found += [os.path.join(folder, n) for n in names if n != _ledger.LOCK_NAME]
     return sorted(found)
+
+
+def test_documents_name_the_record_appended_even_across_a_clock_tick(workspace, make_request, monkeypatch):
+    """Each reading of the clock is a second later: the Tasklist must still name the record."""
+    ticks = iter(range(100))
+
+    class TickingClock(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2025, 10, 3, 10, 0, next(ticks), tzinfo=KST)
+
+    monkeypatch.setattr(_approval.datetime, "datetime", TickingClock)
+    monkeypatch.setattr(_ledger.datetime, "datetime", TickingClock)
+    result = _approval.record(make_request(workspace, "Alpha"))
+    record = _ledger.verify(str(workspace))[0]
+    assert result["record"]["sha256"] == record.digest
+    assert "ledger %s" % record.digest[:12] in (workspace / "Tasklist.md").read_text()
