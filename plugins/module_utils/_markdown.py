@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 _HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -234,3 +235,18 @@ def checklist_summary(items):
         "unchecked": [i["text"] for i in items if not i["checked"]],
         "all_checked": bool(items) and all(i["checked"] for i in items),
     }
+
+
+def edit_file(path, edit, check_mode=False):
+    """Apply ``edit(document)`` to the Markdown file at ``path`` and write it back atomically
+    (not in check mode). Returns ``(result of edit, diff or None)``; the diff is the module
+    ``diff`` entry, present only when the text changed."""
+    before = _atomic.read_text(path)
+    doc = Document(before, path)
+    outcome = edit(doc)
+    after = doc.text()
+    if after == before:
+        return outcome, None
+    if not check_mode:
+        _atomic.write_text_atomic(path, after)
+    return outcome, dict(before_header=path, after_header=path, before=before, after=after)

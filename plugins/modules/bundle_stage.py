@@ -118,7 +118,8 @@ def main():
             text = _tree.manifest_text(_tree.tree_manifest(dest))
             _atomic.write_text_atomic(manifest_file, text)
             _atomic.write_text_atomic(source_file, digest + "\n")
-        text = _atomic.read_text(manifest_file)
+        else:
+            text = _atomic.read_text(manifest_file)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError, zipfile.BadZipfile) as exc:

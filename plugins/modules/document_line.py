@@ -69,7 +69,7 @@ line:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _markdown
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _markdown
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
@@ -87,19 +87,16 @@ def main():
     if params["key"] not in params["line"] or "\n" in params["line"]:
         module.fail_json(msg="line %r must be one line containing key %r" % (params["line"], params["key"]))
     try:
-        before = _atomic.read_text(params["path"])
-        doc = _markdown.Document(before, params["path"])
-        doc.upsert_line(params["section"], lambda text: params["key"] in text, params["line"])
-        after = doc.text()
-        if after != before and not module.check_mode:
-            _atomic.write_text_atomic(params["path"], after)
+        dummy, diff = _markdown.edit_file(
+            params["path"], lambda doc: doc.upsert_line(params["section"], lambda text: params["key"] in text,
+                                                        params["line"]), module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot edit %s: %s" % (params["path"], to_native(exc)))
-    result = dict(changed=after != before, line=params["line"])
-    if result["changed"]:
-        result["diff"] = dict(before_header=params["path"], after_header=params["path"], before=before, after=after)
+    result = dict(changed=diff is not None, line=params["line"])
+    if diff:
+        result["diff"] = diff
     module.exit_json(**result)
 
 

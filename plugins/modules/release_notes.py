@@ -141,7 +141,7 @@ sections:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _markdown
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _markdown
 from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_field, check_version)
@@ -206,19 +206,14 @@ def main():
     )
     path = module.params["path"]
     try:
-        before = _atomic.read_text(path)
-        doc = _markdown.Document(before, path)
-        sections = edit(doc, module.params)
-        after = doc.text()
-        if after != before and not module.check_mode:
-            _atomic.write_text_atomic(path, after)
+        sections, diff = _markdown.edit_file(path, lambda doc: edit(doc, module.params), module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot edit %s: %s" % (path, to_native(exc)))
-    result = dict(changed=after != before, sections=sections)
-    if result["changed"]:
-        result["diff"] = dict(before_header=path, after_header=path, before=before, after=after)
+    result = dict(changed=diff is not None, sections=sections)
+    if diff:
+        result["diff"] = diff
     module.exit_json(**result)
 
 

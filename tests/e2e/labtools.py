@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 import os
 import subprocess
@@ -75,17 +76,12 @@ def recap(output):
     return counts
 
 
+@contextlib.contextmanager
 def running_lab(directory, **counts):
-    """A context manager: a lab of the given size in ``directory``, taken down afterwards."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def manage():
-        sizes = dict(dict(farm=4, dmz=2, backend=1), **counts)
-        state = control.up(directory, free_octet(), python=sys.executable, **sizes)
-        try:
-            yield Lab(directory, state)
-        finally:
-            control.down(directory)
-    return manage()
-
+    """A lab of the given size in ``directory``, taken down afterwards."""
+    sizes = dict(dict(farm=4, dmz=2, backend=1), **counts)
+    state = control.up(directory, free_octet(), python=sys.executable, **sizes)
+    try:
+        yield Lab(directory, state)
+    finally:
+        control.down(directory)
