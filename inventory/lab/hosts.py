@@ -26,7 +26,7 @@ def hostvars(state, record):
         "routing_ml_lab_host_root": record["root"],
         "routing_ml_lab_python": state["python"],
     }
-    for key in ("web_root", "http_port", "nginx", "share", "app_home", "service_config", "environment",
+    for key in ("web_root", "http_port", "nginx", "nginx_pidfile", "share", "app_home", "service_config", "environment",
                 "backend_port", "database"):
         if key in record:
             result["routing_ml_lab_" + key] = record[key]

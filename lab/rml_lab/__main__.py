@@ -35,7 +35,8 @@ def main(argv=None) -> int:
     for flag, text in (("--broken-build", "the npm build log shows TypeScript errors"),
                        ("--unchecked-qa", "one QA checklist item is unchecked"),
                        ("--unapproved-notes", "the release notes are not approved"),
-                       ("--unhealthy", "the backend answers /api/health with 500")):
+                       ("--unhealthy", "the backend answers /api/health with 500"),
+                       ("--crashing", "the backend's process dies on its first /api/health")):
         p_rel.add_argument(flag, action="store_true", help=text)
     args = parser.parse_args(argv)
 
@@ -43,7 +44,8 @@ def main(argv=None) -> int:
         if args.command == "release":
             made = release.build(args.workspace, release.Options(
                 version=args.version, date=args.date, files=args.files, broken_build=args.broken_build,
-                unchecked_qa=args.unchecked_qa, unapproved_notes=args.unapproved_notes, unhealthy=args.unhealthy))
+                unchecked_qa=args.unchecked_qa, unapproved_notes=args.unapproved_notes, unhealthy=args.unhealthy,
+                crashing=args.crashing))
             print(json.dumps(made, indent=2))
         elif args.command == "up":
             state = control.up(args.dir, args.octet, args.farm, args.dmz, args.backend, sys.executable)
@@ -61,8 +63,8 @@ def main(argv=None) -> int:
                 print("no lab in %s" % args.dir)
             else:
                 for row in rows:
-                    flags = " ".join("%s=%s" % (k, "up" if v else "DOWN") for k, v in row.items()
-                                     if isinstance(v, bool))
+                    flags = " ".join("%s=%s" % (k, {True: "up", False: "DOWN", None: "not-installed"}[v])
+                                     for k, v in row.items() if isinstance(v, bool) or v is None)
                     print("%-9s %-10s %-14s %s" % (row["name"], row["group"], row["address"], flags))
     except (RuntimeError, ValueError) as exc:
         print("rml_lab: %s" % exc, file=sys.stderr)

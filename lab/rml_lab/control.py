@@ -123,11 +123,31 @@ def up(lab_dir: str, lab_octet: int, farm: int, dmz: int, backend: int, python: 
             samba.start(lab_dir, lab_octet)
             smb = dict(address=samba.ADDRESS, port=samba.port(lab_octet), share=samba.SHARE, user=getpass.getuser(),
                        password_file=samba.paths(lab_dir)["password"], pidfile=samba.paths(lab_dir)["pidfile"])
+    for record in records:
+        if record["group"] == "backend":
+            start_registered_service(record)
     state = dict(lab_dir=lab_dir, octet=lab_octet, counts=[farm, dmz, backend], user=getpass.getuser(),
                  python=python, ssh=keys, hosts=records, samba=smb)
     _save_state(lab_dir, state)
     state["seconds"] = round(time.monotonic() - started, 2)
     return state
+
+
+def _service_script(record: dict) -> str:
+    return os.path.join(record["app_home"], "current", "install_service.py")
+
+
+def service_registered(record: dict) -> bool:
+    """Installed and registered, as a Windows service whose start mode is automatic."""
+    return os.path.isfile(os.path.join(record["app_home"], "service.json")) and os.path.isfile(_service_script(record))
+
+
+def start_registered_service(record: dict) -> None:
+    """What a host's service manager does at boot: start the registered backend, if any.
+    The service's own script starts it, so the lab and the roles share one way to run it."""
+    if not service_registered(record) or processes.running(record["service_pidfile"]):
+        return
+    processes.run([sys.executable, _service_script(record), "--config", record["service_config"]])
 
 
 def any_running(state: dict) -> bool:
@@ -183,7 +203,9 @@ def status(lab_dir: str) -> list[dict]:
         if "nginx_pidfile" in record:
             row["nginx"] = bool(processes.running(record["nginx_pidfile"]))
         if "service_pidfile" in record:
-            row["backend"] = bool(processes.running(record["service_pidfile"]))
+            # None: nothing installed, so nothing a service manager would start.
+            running = bool(processes.running(record["service_pidfile"]))
+            row["backend"] = running if running or service_registered(record) else None
         rows.append(row)
     if state.get("samba"):
         rows.append(dict(name="samba", group="nas", address=state["samba"]["address"],

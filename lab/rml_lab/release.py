@@ -30,6 +30,7 @@ class Options:
     unchecked_qa: bool = False      # one QA checklist item is not checked
     unapproved_notes: bool = False  # the release notes are not approved
     unhealthy: bool = False         # the backend's /api/health answers 500
+    crashing: bool = False          # the backend's process dies on its first /api/health
 
 
 def build(workspace: str, options: Options) -> dict[str, str]:
@@ -55,7 +56,7 @@ def build(workspace: str, options: Options) -> dict[str, str]:
         "user_notice": "deliverables/user_notice_%s.md" % version,
     }
     write = _writer(workspace)
-    write(made["installer"], installer_bytes(version, options.unhealthy))
+    write(made["installer"], installer_bytes(version, options.unhealthy, options.crashing))
     write(made["bundle"], bundle_bytes(version, options.files))
     for key in ("installer", "bundle"):
         data = _read(workspace, made[key])
@@ -101,7 +102,7 @@ def _zip_entry(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o6
     archive.writestr(info, data)
 
 
-def installer_bytes(version: str, unhealthy: bool = False) -> bytes:
+def installer_bytes(version: str, unhealthy: bool = False, crashing: bool = False) -> bytes:
     """An executable zip (Python runs it whatever its name): the installer and its payload."""
     buffer = io.BytesIO()
     buffer.write(b"#!/usr/bin/env python3\n")
@@ -118,6 +119,8 @@ def installer_bytes(version: str, unhealthy: bool = False) -> bytes:
         _zip_entry(archive, "payload/VERSION", (version + "\n").encode())
         if unhealthy:
             _zip_entry(archive, "payload/UNHEALTHY", b"this build reports itself unhealthy\n")
+        if crashing:
+            _zip_entry(archive, "payload/CRASHING", b"this build dies on its first health check\n")
     return buffer.getvalue()
 
 

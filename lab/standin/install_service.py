@@ -3,6 +3,10 @@
 The lab's counterpart of install_service.ps1 (and of its -RemoveOnly switch). The service
 "registration" is <home>/service.json; the running service's pid is in <home>/run/service.pid.
 Program files live in <home>/current; logs/ and data/ beside it survive removal.
+
+--status answers what Get-Service would (registered, running, version) and changes nothing;
+--check says whether a run would change anything (Ansible's check mode) without doing it.
+A registered service is started again when its host comes back up (start mode automatic).
 """
 
 import argparse
@@ -78,15 +82,40 @@ def wait_for_port(address, port, pid, timeout=30):
     return False
 
 
-def install(config):
+def state(config):
+    """What the service manager knows: registration, process, and the installed version."""
+    home = config["home"]
+    registration = os.path.join(home, "service.json")
+    registered = load(registration) if os.path.exists(registration) else None
+    try:
+        with open(os.path.join(home, "current", "VERSION")) as handle:
+            installed = handle.read().strip()
+    except OSError:
+        installed = None
+    pid = running_pid(os.path.join(home, "run", "service.pid"))
+    return {"registered": registered is not None, "running": bool(pid), "pid": pid,
+            "version": registered.get("version") if registered else None, "installed_version": installed}
+
+
+def status(config):
+    print(json.dumps(dict(state(config), changed=False)))
+    return 0
+
+
+def install(config, check=False):
     home = config["home"]
     program = os.path.join(home, "current")
     with open(os.path.join(program, "VERSION")) as handle:
         version = handle.read().strip()
     registration = os.path.join(home, "service.json")
     pidfile = os.path.join(home, "run", "service.pid")
-    if running_pid(pidfile) and os.path.exists(registration) and load(registration).get("version") == version:
+    now = state(config)
+    if now["running"] and now["registered"] and now["version"] == version:
         print(json.dumps({"changed": False, "version": version, "msg": "service already running"}))
+        return 0
+    if check:
+        print(json.dumps({"changed": True, "version": version, "msg": "would (re)register and start the service",
+                          "before": now}))
         return 0
     stop(home)
     env = dict(os.environ)
@@ -112,15 +141,20 @@ def install(config):
             tail = handle.read()[-1500:]
         print(json.dumps({"failed": True, "version": version, "msg": "service did not start", "log": tail}))
         return 1
-    print(json.dumps({"changed": True, "version": version, "pid": process.pid}))
+    print(json.dumps({"changed": True, "version": version, "pid": process.pid, "before": now}))
     return 0
 
 
-def remove(config):
+def remove(config, check=False):
     home = config["home"]
+    registration = os.path.join(home, "service.json")
+    if check:
+        now = state(config)
+        would = now["running"] or now["registered"] or os.path.exists(os.path.join(home, "current"))
+        print(json.dumps({"changed": would, "msg": "would remove the service", "before": now}))
+        return 0
     stopped = stop(home)
     removed = False
-    registration = os.path.join(home, "service.json")
     if os.path.exists(registration):
         os.unlink(registration)
         removed = True
@@ -135,10 +169,17 @@ def remove(config):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", required=True, help="the host's routing_ml_service.json")
-    parser.add_argument("--remove-only", action="store_true", help="stop and remove the service")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--remove-only", action="store_true", help="stop and remove the service")
+    mode.add_argument("--status", action="store_true", help="report the service's state, change nothing")
+    parser.add_argument("--check", action="store_true", help="report what would change, change nothing")
     args = parser.parse_args()
     config = load(args.config)
-    return remove(config) if args.remove_only else install(config)
+    if args.status:
+        return status(config)
+    if args.remove_only:
+        return remove(config, args.check)
+    return install(config, args.check)
 
 
 if __name__ == "__main__":

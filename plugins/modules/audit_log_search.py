@@ -19,6 +19,8 @@ description:
     C(key=value) fields or an IP address and the action.
   - Fails when fewer than O(min_count) entries match, saying what was searched for.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -47,12 +49,6 @@ options:
     description: UTC offset (C(+09:00)) for timestamps written without one. Defaults to this host's.
     type: str
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
     platforms: posix
     support: full

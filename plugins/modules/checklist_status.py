@@ -18,6 +18,8 @@ description:
     matches too (C(Phase 5) finds C(Phase 5 - 배포 및 승인)). Fenced code blocks are skipped.
   - With O(require_all=true) it fails when an item is unchecked, listing every one of them.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -34,12 +36,6 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
     platforms: posix
     support: full

@@ -16,6 +16,8 @@ description:
     (Beta needs Alpha's C(Next Stage Ready); GA needs Beta's).
   - Reports whether this gate is already recorded for the version, so a re-run can skip it.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -36,12 +38,6 @@ options:
     description: The gate policy (see M(routing_ml.deploy.gate_record)); defaults to SOP 7's.
     type: dict
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
     platforms: posix
     support: full

@@ -18,6 +18,8 @@ description:
   - Removing the last records leaves a shorter chain that is still whole; pass record
     digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -31,12 +33,6 @@ options:
     elements: str
     default: []
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
     platforms: posix
     support: full

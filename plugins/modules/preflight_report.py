@@ -19,6 +19,8 @@ description:
     and whether the database file it names is reachable).
   - Fails with one message that lists every problem, the host ones per host.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -64,12 +66,6 @@ options:
     type: dict
     default: {}
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing is changed.
   platform:
     platforms: posix
     support: full

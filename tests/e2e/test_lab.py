@@ -245,3 +245,70 @@ def test_down_leaves_no_process_behind(tmp_path):
     assert not [p for p in pids if processes.alive(p)]
     assert processes_mentioning(directory) == []
     assert control.down(directory) == []
+
+
+def service(lab, *flags):
+    result = lab.ansible("backend", "ansible.builtin.command",
+                         "%s {{ routing_ml_lab_app_home }}/current/install_service.py "
+                         "--config {{ routing_ml_lab_service_config }} %s" % (lab.state["python"], " ".join(flags)))
+    return json.loads(result["backend1"]["stdout"])
+
+
+def status_rows(directory):
+    return dict((row["name"], row) for row in control.status(directory))
+
+
+def test_up_after_down_starts_what_a_service_manager_would(tmp_path):
+    """`lab down` + `lab up` is a reboot: nginx and an installed, registered backend come back;
+    a removed backend stays removed; `status` tells the three apart."""
+    directory = str(tmp_path / "lab")
+    state = control.up(directory, free_octet(), farm=1, dmz=0, backend=1, python=sys.executable)
+    lab = Lab(directory, state)
+    backend = lab.hosts["backend1"]
+    health = "http://%s:%d/api/health" % (backend["address"], backend["backend_port"])
+    try:
+        assert status_rows(directory)["backend1"]["backend"] is None, "nothing installed yet"
+        workspace = str(tmp_path / "ws")
+        release.build(workspace, release.Options(version="2.0.0", files=5))
+        install(lab, os.path.join(workspace, "build/windows/RoutingMLInstaller_2.0.0.exe"))
+        control.down(directory)
+        rows = status_rows(directory)
+        assert rows["backend1"]["backend"] is False and rows["node1"]["nginx"] is False
+        state = control.up(directory, state["octet"], 1, 0, 1, sys.executable)
+        rows = status_rows(directory)
+        assert rows["backend1"]["backend"] is True and rows["node1"]["nginx"] is True
+        assert json.loads(http(health)[1])["version"] == "2.0.0"
+
+        # --status and --check change nothing and say what a run would do.
+        assert service(lab, "--status") == dict(service(lab, "--status"), running=True, registered=True,
+                                               version="2.0.0", installed_version="2.0.0")
+        assert service(lab, "--check")["changed"] is False
+        processes.stop(backend["service_pidfile"])
+        assert service(lab, "--check")["changed"] is True
+        assert not processes.running(backend["service_pidfile"]), "--check started nothing"
+        assert service(lab, "--status")["running"] is False
+        assert service(lab, "--remove-only", "--check")["changed"] is True
+        assert os.path.exists(os.path.join(backend["app_home"], "service.json")), "--check removed nothing"
+
+        remove(lab)
+        control.down(directory)
+        control.up(directory, state["octet"], 1, 0, 1, sys.executable)
+        assert status_rows(directory)["backend1"]["backend"] is None
+        assert not processes.port_open(backend["address"], backend["backend_port"])
+    finally:
+        control.down(directory)
+
+
+def test_a_crashing_build_dies_on_its_first_health_check(lab, tmp_path):
+    workspace = str(tmp_path / "crash")
+    release.build(workspace, release.Options(version="1.4.2", files=5, crashing=True))
+    backend = lab.hosts["backend1"]
+    assert "failed" not in install(lab, os.path.join(workspace, "build/windows/RoutingMLInstaller_1.4.2.exe"))["backend1"]
+    with pytest.raises(Exception):
+        http("http://%s:%d/api/health" % (backend["address"], backend["backend_port"]))
+    deadline = time.monotonic() + 10
+    while processes.running(backend["service_pidfile"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not processes.running(backend["service_pidfile"])
+    assert not processes.port_open(backend["address"], backend["backend_port"])
+    remove(lab)

@@ -26,6 +26,7 @@ if not DATABASE_URL:
 with open(os.path.join(PROGRAM, "VERSION")) as _handle:
     VERSION = _handle.read().strip()
 UNHEALTHY = os.path.exists(os.path.join(PROGRAM, "UNHEALTHY"))
+CRASHING = os.path.exists(os.path.join(PROGRAM, "CRASHING"))
 AUDIT_DIR = os.path.join(HOME, "logs", "audit")
 STORE = os.path.join(HOME, "data", "rsl_groups.json")
 os.makedirs(AUDIT_DIR, exist_ok=True)
@@ -76,6 +77,9 @@ def _save(groups: list[dict]) -> None:
 
 @app.get("/api/health")
 def health():
+    if CRASHING:
+        # A service that starts, listens, and dies when first used: its port then refuses.
+        os._exit(70)
     if UNHEALTHY:
         return JSONResponse({"status": "error", "version": VERSION, "detail": "built unhealthy"}, status_code=500)
     return {"status": "ok", "version": VERSION, "database": "configured"}

@@ -1,0 +1,152 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: web_node_state
+short_description: What an nginx node serves now, verified file by file, and whether nginx runs
+description:
+  - Reads the live pointer O(root)/O(link) (the C(current) link), hashes the release folder it
+    points at and compares it with O(expected), and tells whether the web server named by
+    O(pidfile) is running. Changes nothing.
+  - The frontend role hands this to the C(routing_ml.deploy.release_plan) filter, which decides
+    whether the node is up to date and which release folder a new mirror goes into; IIS nodes
+    report the same facts from PowerShell.
+version_added: 0.2.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes.read_only
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+options:
+  root:
+    description: The node's web root, holding C(releases/) and the live pointer.
+    type: path
+    required: true
+  link:
+    description: The live pointer, a symbolic link relative to O(root).
+    type: str
+    default: current
+  expected:
+    description: The manifest (sidecar format) the live release must match.
+    type: str
+    required: true
+  pidfile:
+    description:
+      - The web server's pid file. When given, RV(server_running) says whether the process it
+        names is running (and, where C(/proc) exists, is called O(process_name)).
+    type: path
+  process_name:
+    description: The web server's process name, so that a stale pid file naming a reused pid is not taken for it.
+    type: str
+    default: nginx
+attributes:
+  platform:
+    platforms: posix
+    support: full
+    description: nginx nodes; IIS nodes answer from the frontend role's PowerShell.
+"""
+
+EXAMPLES = r"""
+- name: What does this node serve?
+  routing_ml.deploy.web_node_state:
+    root: /srv/routing_ml/www
+    expected: "{{ bundle.manifest }}"
+    pidfile: /run/nginx.pid
+  register: node
+"""
+
+RETURN = r"""
+link_target:
+  description: Where the live pointer points, or null when it is missing or not a link.
+  returned: success
+  type: str
+  sample: releases/1.4.0
+matches:
+  description: Whether the live release holds exactly the files of O(expected), with their digests.
+  returned: success
+  type: bool
+  sample: true
+difference:
+  description: Missing, extra and changed files of the live release against O(expected); null when nothing is live.
+  returned: success
+  type: dict
+  sample: {missing: [], extra: [debug.js], changed: [index.html]}
+  contains:
+    invalid:
+      description: Why the live release could not be hashed (a link or special file in it); only then.
+      type: list
+      elements: str
+server_running:
+  description: Whether the web server runs; null without O(pidfile).
+  returned: success
+  type: bool
+  sample: true
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
+
+
+def process_running(pidfile, name):
+    try:
+        with open(pidfile) as handle:
+            pid = int(handle.read().split()[0])
+    except (IOError, OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        if exc.errno != 1:  # EPERM: it exists, owned by another user
+            return False
+    try:
+        with open("/proc/%d/comm" % pid) as handle:
+            return handle.read().strip() == name
+    except (IOError, OSError):
+        return not os.path.isdir("/proc/self")
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            root=dict(type="path", required=True),
+            link=dict(type="str", default="current"),
+            expected=dict(type="str", required=True),
+            pidfile=dict(type="path"),
+            process_name=dict(type="str", default="nginx"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    pointer = os.path.join(params["root"], params["link"])
+    result = dict(changed=False, matches=False, difference=None, server_running=None,
+                  link_target=os.readlink(pointer) if os.path.islink(pointer) else None)
+    if params["pidfile"]:
+        result["server_running"] = process_running(params["pidfile"], params["process_name"])
+    try:
+        expected = _tree.parse_manifest(params["expected"])
+    except ValidationError as exc:
+        module.fail_json(msg="expected: %s" % to_native(exc), **result)
+    if result["link_target"] is not None and os.path.isdir(pointer):
+        try:
+            difference = _tree.compare(expected, _tree.tree_manifest(pointer))
+        except ValidationError as exc:
+            # A link or device planted in the live release: not the bundle, so mirror anew.
+            difference = dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)])
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
+        result.update(difference=difference, matches=not any(difference.values()))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
