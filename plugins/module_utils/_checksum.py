@@ -115,8 +115,46 @@ def format_sidecar(hexdigest, name):
     return "%s  %s\n" % (parse_digest(hexdigest), name)
 
 
+_TABLE_HEADER_RE = re.compile(r"\s*Algorithm\s+Hash\s+Path\s*")
+_TABLE_ROW_RE = re.compile(r"\s*(\S+)\s+([0-9A-Fa-f]{64})\s+(.+?)\s*")
+_LIST_FIELD_RE = re.compile(r"\s*(Algorithm|Hash|Path)\s*:\s*(.*?)\s*")
+
+
+def _get_filehash_entries(lines, source):
+    """What ``Get-FileHash X | Out-File X.sha256`` writes (a table, or ``Format-List``'s
+    fields), as ``[(hexdigest, file name)]``; None when the text is neither."""
+    if any(_TABLE_HEADER_RE.fullmatch(line) for line in lines):
+        rows = [_TABLE_ROW_RE.fullmatch(line) for line in lines
+                if line.strip() and not _TABLE_HEADER_RE.fullmatch(line) and set(line.strip()) - set("- ")]
+        found = [(m.group(1), m.group(2), m.group(3)) for m in rows if m]
+        if len(found) != len(rows):
+            raise ValidationError("%s is a Get-FileHash table with a row that is not 'SHA256 <hex> <path>'" % source)
+    elif any(_LIST_FIELD_RE.fullmatch(line) for line in lines):
+        found, record = [], {}
+        for line in lines + [""]:
+            match = _LIST_FIELD_RE.fullmatch(line)
+            if match:
+                record[match.group(1)] = match.group(2)
+            elif not line.strip() and record:
+                if set(record) != {"Algorithm", "Hash", "Path"} or not _HEX_RE.fullmatch(record["Hash"]):
+                    raise ValidationError("%s is Get-FileHash list output without Algorithm, Hash and Path" % source)
+                found.append((record["Algorithm"], record["Hash"], record["Path"]))
+                record = {}
+    else:
+        return None
+    for algorithm, dummy, dummy2 in found:
+        if algorithm.upper() != "SHA256":
+            raise ValidationError("%s was written by Get-FileHash with algorithm %s, not SHA256" % (source, algorithm))
+    return [(hexdigest.lower(), file_name(path, windows=True)) for dummy, hexdigest, path in found]
+
+
 def parse_sidecar(text, source="sidecar"):
-    """Return ``[(hexdigest, name), ...]`` from sidecar text; every non-blank line must parse."""
+    """Return ``[(hexdigest, name), ...]`` from sidecar text; every non-blank line must parse.
+    ``Get-FileHash`` output saved as it prints (table or list) is read too."""
+    lines = [line.strip("\ufeff").rstrip() for line in text.splitlines()]
+    table = _get_filehash_entries(lines, source)
+    if table:
+        return table
     entries = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip("\ufeff").rstrip()

@@ -15,13 +15,12 @@ import sys
 import pytest
 import yaml
 
+from ansible.playbook.task import Task
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 TASK_FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*windows*.yml")))
-KEYWORDS = {
-    "name", "register", "when", "loop", "loop_control", "vars", "become", "become_method", "become_user",
-    "delegate_to", "run_once", "no_log", "changed_when", "failed_when", "until", "retries", "delay", "tags",
-    "check_mode", "notify", "environment", "args", "ignore_errors", "block", "rescue", "always", "any_errors_fatal",
-}
+# Task keywords from ansible-core itself, not a hand list.
+KEYWORDS = frozenset(Task.fattributes) | {"block", "rescue", "always"}
 
 
 def tasks_of(path):

@@ -109,3 +109,30 @@ def test_serial_and_overlapped_paths_agree(tmp_path):
     with open(str(path), "rb", buffering=0) as handle:
         overlapped = _checksum._sha256_overlapped(handle, 4096, depth=2)
     assert serial == overlapped == (hashlib.sha256(data).hexdigest(), len(data))
+
+
+GET_FILEHASH_TABLE = (
+    "\r\nAlgorithm       Hash                                                                   Path\r\n"
+    "---------       ----                                                                   ----\r\n"
+    "SHA256          %s       C:\\build\\windows\\RoutingMLInstaller_1.4.0.exe\r\n\r\n\r\n")
+GET_FILEHASH_LIST = "\r\nAlgorithm : SHA256\r\nHash      : %s\r\nPath      : C:\\build\\RoutingMLInstaller_1.4.0.exe\r\n\r\n"
+
+
+@pytest.mark.parametrize("template", [GET_FILEHASH_TABLE, GET_FILEHASH_LIST])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_get_filehash_output_saved_as_it_prints_is_read(tmp_path, template, encoding):
+    digest = "AB" * 32
+    sidecar = tmp_path / "RoutingMLInstaller_1.4.0.exe.sha256"
+    sidecar.write_bytes((template % digest).encode(encoding))
+    assert _checksum.read_sidecar_digest(str(sidecar), "RoutingMLInstaller_1.4.0.exe") == digest.lower()
+
+
+def test_get_filehash_with_another_algorithm_is_refused():
+    with pytest.raises(ValidationError, match="algorithm MD5, not SHA256"):
+        _checksum.sidecar_digest_for(GET_FILEHASH_LIST.replace("SHA256", "MD5") % ("ab" * 32), "RoutingMLInstaller_1.4.0.exe")
+
+
+def test_a_truncated_get_filehash_path_names_what_it_lists():
+    text = GET_FILEHASH_TABLE.replace("RoutingMLInstaller_1.4.0.exe", "RoutingMLInstal...") % ("ab" * 32)
+    with pytest.raises(ValidationError, match="has no digest for 'RoutingMLInstaller_1.4.0.exe'.*RoutingMLInstal..."):
+        _checksum.sidecar_digest_for(text, "RoutingMLInstaller_1.4.0.exe")

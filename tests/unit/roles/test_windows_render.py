@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+"""Every Windows task, rendered by ansible-core's templating against inventory/production and
+against an estate whose paths have spaces and Korean in them: the exact paths, URLs and argv
+a Windows host would receive."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+
+import pytest
+
+import windows_render as render
+
+PS_FILE = ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File"]
+SHARE_FLAGS = "logon_type=new_credentials logon_flags=netcredentials_only"
+CASES = [(inventory, host, path) for inventory in (render.PRODUCTION, render.SPACES)
+         for host in ("backend1", "node1") for path in render.WINDOWS_FILES]
+
+
+def by_name(tasks):
+    return dict((name, (module, args, keywords)) for name, module, args, keywords in tasks)
+
+
+def strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+
+
+@pytest.fixture(scope="module")
+def production():
+    return dict((host, render.Renderer(render.PRODUCTION, host)) for host in ("backend1", "node1"))
+
+
+@pytest.fixture(scope="module")
+def spaces():
+    return dict((host, render.Renderer(render.SPACES, host)) for host in ("backend1", "node1"))
+
+
+@pytest.mark.parametrize("inventory, host, path", CASES,
+                         ids=["%s-%s-%s" % (os.path.basename(c[0]), c[1], c[2]) for c in CASES])
+def test_every_windows_task_renders_to_clean_windows_paths(inventory, host, path):
+    for name, module, args, keywords in render.Renderer(inventory, host).tasks(path):
+        assert "." in module, "%s %r: %s is not a fully qualified name" % (path, name, module)
+        for text in strings(args):
+            if re.match(r"^(?:[A-Za-z]:\\|\\\\)", text):
+                assert "\\\\" not in text[2:], "%s %r: doubled backslash in %r" % (path, name, text)
+                assert "/" not in text, "%s %r: forward slash in the Windows path %r" % (path, name, text)
+            assert "{{" not in text, "%s %r: unrendered template %r" % (path, name, text)
+        if keywords.get("become") is True:
+            assert keywords["become_flags"] == SHARE_FLAGS, "%s %r: become without the share logon" % (path, name)
+
+
+def test_backend_install_on_production(production):
+    tasks = by_name(production["backend1"].tasks("roles/backend/tasks/install_windows.yml"))
+    names = list(tasks)
+    order = [n for n in names if n.startswith(("Remove", "Wait", "Pull", "Run the installer", "Register"))]
+    assert [n.split(" ")[0] for n in order] == ["Remove", "Wait", "Pull", "Run", "Register"], "SOP 5.2 order"
+    assert tasks["Remove the running version's service (install_service.ps1 -RemoveOnly)"][1]["argv"] == \
+        PS_FILE + ["C:\\RoutingML\\current\\install_service.ps1", "-RemoveOnly"]
+    assert tasks["Make the installer folder"][1] == {"path": "C:\\RoutingML\\installer", "state": "directory"}
+    pull = tasks["Pull the installer from the share with its digest (no push over WinRM)"]
+    assert pull[1]["url"] == "file://share/routing_ml/releases/1.4.0/RoutingMLInstaller_1.4.0.exe"
+    assert pull[1]["checksum_url"] == pull[1]["url"] + ".sha256"
+    assert pull[1]["dest"] == "C:\\RoutingML\\installer\\RoutingMLInstaller_1.4.0.exe"
+    assert pull[2]["become"] is True and pull[2]["become_flags"] == SHARE_FLAGS
+    run = tasks["Run the installer silently (3010 means installed, a reboot pending)"]
+    assert run[1]["argv"] == ["C:\\RoutingML\\installer\\RoutingMLInstaller_1.4.0.exe", "/S"]
+    assert run[2]["async"] == 1800 and run[2]["_failed_when"] == [False], "3010 is not a failure"
+    assert tasks["Register the service (install_service.ps1; its exit code counts)"][0] == "ansible.windows.win_command"
+
+
+def test_backend_install_with_spaces_and_korean(spaces):
+    tasks = by_name(spaces["backend1"].tasks("roles/backend/tasks/install_windows.yml"))
+    pull = tasks["Pull the installer from the share with its digest (no push over WinRM)"]
+    assert pull[1]["url"] == ("file://files01/%EB%9D%BC%EC%9A%B0%ED%8C%85%20ML/%EB%B0%B0%ED%8F%AC"
+                              "/releases/1.4.0/RoutingMLInstaller_1.4.0.exe")
+    assert pull[1]["dest"] == "D:\\Program Files\\Routing ML\\installer\\RoutingMLInstaller_1.4.0.exe"
+    assert pull[2]["become_user"] == "share-user@CORP.EXAMPLE"
+    assert tasks["Run the installer silently (3010 means installed, a reboot pending)"][1]["argv"][0] == \
+        "D:\\Program Files\\Routing ML\\installer\\RoutingMLInstaller_1.4.0.exe", "one argv item, spaces kept"
+
+
+def test_backend_service_and_its_environment(production):
+    tasks = by_name(production["backend1"].tasks("roles/backend/tasks/service_windows.yml"))
+    env = tasks["The database variable in the service's own environment (a running service never sees a new machine variable)"]
+    assert env[1]["path"] == "HKLM:\\SYSTEM\\CurrentControlSet\\Services\\RoutingML"
+    assert env[1]["type"] == "multistring"
+    assert env[1]["data"] == ["ROUTING_ML_RSL_DATABASE_URL=access:///C:/RoutingML/data/RoutingML_RSL.accdb"]
+    start = tasks["Start mode automatic, and started (restarted when its environment changed)"][1]
+    assert start == {"name": "RoutingML", "start_mode": "auto", "state": "restarted"}
+
+
+def test_backend_reads_a_version_file_with_a_bom(production):
+    tasks = by_name(production["backend1"].tasks("roles/backend/tasks/running_windows.yml"))
+    assert tasks["Read current\\VERSION"][1] == {"src": "C:\\RoutingML\\current\\VERSION"}
+    variables = production["backend1"].variables("backend")
+    from ansible.template import Templar, trust_as_template
+    templar = Templar(loader=production["backend1"].loader, variables=variables)
+    assert templar.template(trust_as_template(render.load_yaml("roles/backend/tasks/running.yml")[1][
+        "ansible.builtin.set_fact"]["routing_ml_running_version"])) == "1.3.2"
+
+
+def test_backup_goes_to_one_backup_folder_and_is_checked_there(production):
+    tasks = render.Renderer(render.PRODUCTION, "backend1").tasks("roles/backup/tasks/copy_windows.yml")
+    copies = [args for name, module, args, kw in tasks if module == "community.windows.win_robocopy"]
+    assert [(c["src"], c["dest"]) for c in copies] == [
+        ("C:\\RoutingML\\installer", "\\\\share\\routing_ml\\backup\\1.3.2"),
+        ("C:\\RoutingML\\current", "\\\\share\\routing_ml\\backup\\1.3.2"),
+        ("C:\\RoutingML\\current\\backup", "\\\\share\\routing_ml\\backup\\1.3.2\\backup"),
+    ]
+    check = by_name(tasks)["Check the copy on the share against the host's digests"]
+    assert check[1]["parameters"]["Path"] == "\\\\share\\routing_ml\\backup\\1.3.2"
+    assert os.path.isfile(check[1]["path"]), "the one manifest check script"
+
+
+def test_frontend_mirrors_into_a_folder_that_is_not_live_and_switches_to_it(spaces):
+    tasks = by_name(spaces["node1"].tasks("roles/frontend/tasks/node_windows.yml"))
+    mirror = tasks["Mirror frontend\\latest into a release folder that is not live"]
+    assert mirror[1]["src"] == "\\\\files01\\라우팅 ML\\배포\\frontend\\latest"
+    # The canned live release is 1.4.0 with an extra file: never mirrored in place.
+    assert mirror[1]["dest"] == "D:\\웹 사이트\\routing_ml\\releases\\1.4.0+1"
+    assert mirror[2]["_changed_when"] == [True], "robocopy rc 2: extras purged is a change"
+    switch = tasks["Switch the site's physical path in one step"][1]
+    assert switch == {"name": "Routing ML", "physical_path": "D:\\웹 사이트\\routing_ml\\releases\\1.4.0+1",
+                      "state": "started"}
+
+
+def test_all_manifest_checks_use_the_one_script(production):
+    paths = set()
+    for path in render.WINDOWS_FILES:
+        for name, module, args, kw in production["node1"].tasks(path):
+            if module == "ansible.windows.win_powershell" and "Manifest" in args.get("parameters", {}):
+                assert "script" not in args, "%s %r: inline manifest check" % (path, name)
+                paths.add(os.path.basename(args["path"]))
+    offline = render.load_yaml("roles/offline_bundle/tasks/main.yml")[1]["routing_ml.deploy.offline_package"]["script"]
+    assert paths == {os.path.basename(offline)} == {"Verify-RoutingMLFrontend.ps1"}
+
+
+def test_a_unc_database_is_checked_through_the_share_logon(spaces):
+    tasks = by_name(spaces["backend1"].tasks("roles/preflight/tasks/host_windows.yml"))
+    stat = tasks["Look for the database file the variable names"]
+    assert stat[1]["path"] == render.DATABASE_UNC and stat[2]["become"] is True
+
+
+def test_read_only_scripts_run_in_check_mode(production):
+    for path in render.WINDOWS_FILES:
+        for task in render.load_yaml(path):
+            for one in task.get("block", [task]):
+                args = one.get("ansible.windows.win_powershell")
+                if args is not None:
+                    assert one.get("check_mode") is False, "%s %r: skipped in check mode" % (path, one["name"])
