@@ -13,7 +13,8 @@ A policy maps each gate to::
                     each at least once
     tasklist_item:  the text that starts the gate's checkbox in the Tasklist's Phase 5
 
-Roles pass their own policy (role defaults); ``DEFAULT_POLICY`` follows SOP 7.
+``DEFAULT_POLICY`` follows SOP 7 and is the one policy unless a run passes its own
+(``routing_ml_gate_policy``), which then serves the early check and the record alike.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -96,21 +97,31 @@ def missing_evidence(rules, names):
     return [p for p in rules["evidence"] if not any(fnmatch.fnmatchcase(n, p) for n in names)]
 
 
+def unmet_order(policy, gate, version, records):
+    """The earlier gate ``gate`` needs for ``version`` when the ledger lacks it, as a list
+    of at most one problem. What the early check enforces before any host is touched."""
+    requires = policy[gate]["requires"]
+    if requires is None:
+        return []
+    earlier = [r for r in records
+               if r.fields["gate"] == requires["gate"] and r.fields["version"] == version
+               and r.fields["status"] == requires["status"]]
+    if earlier:
+        return []
+    return ["%s needs %s's %r for version %s in the ledger; there is none" % (
+        gate, requires["gate"], requires["status"], version)]
+
+
+def unmet_evidence(rules, names):
+    return ["required evidence matching %r is missing" % pattern for pattern in missing_evidence(rules, names)]
+
+
 def unmet_preconditions(policy, gate, version, records, evidence_names, approver, operator=None,
                         forbid_self_approval=False):
     """Every precondition of recording ``gate`` for ``version`` that does not hold."""
-    rules = policy[gate]
-    problems = []
-    requires = rules["requires"]
-    if requires is not None:
-        earlier = [r for r in records
-                   if r.fields["gate"] == requires["gate"] and r.fields["version"] == version
-                   and r.fields["status"] == requires["status"]]
-        if not earlier:
-            problems.append("%s needs %s's %r for version %s in the ledger; there is none" % (
-                gate, requires["gate"], requires["status"], version))
-    for pattern in missing_evidence(rules, evidence_names):
-        problems.append("required %s evidence matching %r is missing" % (gate, pattern))
+    problems = unmet_order(policy, gate, version, records)
+    problems += [p.replace("required evidence", "required %s evidence" % gate)
+                 for p in unmet_evidence(policy[gate], evidence_names)]
     if forbid_self_approval and operator and approver.casefold() == operator.casefold():
         problems.append("approver %r launched this run: %s must be approved by someone else" % (approver, gate))
     return problems

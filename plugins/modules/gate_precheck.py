@@ -17,14 +17,11 @@ description:
   - Reports whether this gate is already recorded for the version, so a re-run can skip it.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.workspace
   - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  workspace:
-    description: The release workspace.
-    type: path
-    required: true
   gate:
     description: The gate about to run.
     type: str
@@ -91,8 +88,8 @@ def main():
         workspace = real_workspace(params["workspace"])
         records = _ledger.verify(workspace)
         rules = policy[params["gate"]]
-        problems = _gate_policy.unmet_preconditions(policy, params["gate"], version, records, [], "-")
-        problems = [p for p in problems if "evidence" not in p]
+        # Only the order: the evidence is collected after the deployment this check precedes.
+        problems = _gate_policy.unmet_order(policy, params["gate"], version, records)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     if problems:

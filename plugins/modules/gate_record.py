@@ -28,13 +28,11 @@ description:
   - Appends and document edits run under an exclusive lock on C(logs/.task_execution.lock),
     and every file is replaced atomically, so concurrent runs lose nothing.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.workspace
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  workspace:
-    description: The release workspace.
-    type: path
-    required: true
   gate:
     description: The gate approved.
     type: str
@@ -71,7 +69,7 @@ options:
       - The gate policy. For each of C(Alpha), C(Beta), C(GA) a mapping with C(status),
         C(approver_role), C(requires) (null or C({gate, status})), C(evidence) (file name
         patterns the manifest must match) and C(tasklist_item).
-      - Defaults to the SOP 7 policy; the C(gate) role passes its own from role defaults.
+      - Defaults to the SOP 7 policy, the same the early check (M(routing_ml.deploy.gate_precheck)) applies.
     type: dict
   forbid_self_approval:
     description: Refuse when O(approver) equals O(operator) (case-insensitive).

@@ -19,14 +19,11 @@ description:
     digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.workspace
   - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  workspace:
-    description: The release workspace.
-    type: path
-    required: true
   anchors:
     description: Record digests (SHA256) that must be present in the chain.
     type: list

@@ -20,14 +20,11 @@ description:
   - Fails with one message that lists every problem, the host ones per host.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.workspace
   - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  workspace:
-    description: The release workspace.
-    type: path
-    required: true
   build_log:
     description: Glob, relative to O(workspace), of the frontend build logs; the newest (by name) is read.
     type: str

@@ -143,8 +143,11 @@ def test_stopped_service_stopped_nginx_changed_and_extra_files_and_a_lost_instal
         os.path.join(workspace, "build/windows", INSTALLER))
     with open(os.path.join(workspace, "logs/deploy/frontend_sync_%s_node2.json" % VERSION)) as handle:
         record = json.load(handle)
-    assert record["before"] == VERSION and record["repaired"] is True
-    assert record["difference"]["changed"] == ["index.html"]
+    assert (record["format"], record["kind"], record["before"], record["after"]) == (
+        1, "frontend_sync", VERSION, "%s+1" % VERSION)
+    assert record["details"]["repaired"] is True and record["details"]["difference"]["changed"] == ["index.html"]
+    assert record["digests"]["manifest"] == hashlib.sha256(
+        open(os.path.join(workspace, ".stage/frontend/%s.manifest.sha256" % VERSION), "rb").read()).hexdigest()
 
 
 def test_unregistered_service_missing_file_altered_sidecar_and_distribution_point(lab, workspace):

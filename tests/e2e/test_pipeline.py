@@ -158,6 +158,8 @@ def test_every_nginx_node_serves_the_bundle_byte_for_byte(lab, workspace, deploy
 def test_audit_logs_hold_the_spot_test_with_time_and_controller_ip(lab, workspace, deployed):
     with open(os.path.join(workspace, "logs/deploy/verify_%s_backend1.json" % VERSION)) as handle:
         record = json.load(handle)
+    assert (record["format"], record["kind"], record["host"], record["outcome"]) == (1, "verify", "backend1", "ok")
+    record = record["details"]
     assert record["health"] == {"status": "ok", "version": VERSION, "database": "configured"}
     spot = record["spot_test"]
     assert spot["found_by_get"] and spot["client_ip"] == "127.0.0.1"

@@ -59,3 +59,27 @@ def test_preconditions_met():
     records = [FakeRecord(gate="Alpha", version="1.4.0", status="Next Stage Ready")]
     names = ["verify_1.4.0_backend1.json", "upload_1.4.0.json", "feedback_summary.md"]
     assert gp.unmet_preconditions(policy, "Beta", "1.4.0", records, names, "DEPLOY-LEE", operator="ops") == []
+
+
+class _Record(object):
+    def __init__(self, gate, version, status):
+        self.fields = {"gate": gate, "version": version, "status": status}
+
+
+@pytest.mark.parametrize("gate, version, ledger, blocked", [
+    ("Alpha", "1.4.0", [], False),
+    ("Beta", "1.4.0", [], True),
+    ("Beta", "1.4.0-evidence", [], True),
+    ("GA", "evidence", [], True),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", "Next Stage Ready")], False),
+    ("Beta", "1.4.0", [("Alpha", "1.4.1", "Next Stage Ready")], True),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", "Rolled Back")], True),
+    ("GA", "1.4.0", [("Alpha", "1.4.0", "Next Stage Ready")], True),
+    ("GA", "1.4.0", [("Beta", "1.4.0", "Next Stage Ready")], False),
+])
+def test_order_alone_decides_the_early_check(gate, version, ledger, blocked):
+    problems = gp.unmet_order(gp.default_policy(), gate, version, [_Record(*r) for r in ledger])
+    assert bool(problems) is blocked, problems
+    if blocked:
+        assert problems == ["%s needs %s's 'Next Stage Ready' for version %s in the ledger; there is none" % (
+            gate, gp.DEFAULT_POLICY[gate]["requires"]["gate"], version)]
