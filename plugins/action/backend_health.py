@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
-import json
 import time
 
 from ansible.errors import AnsibleAction, AnsibleActionFail
@@ -82,9 +81,9 @@ class ActionModule(ActionBase):
             remaining = args["deadline"] - (self._clock() - started)
             try:
                 status, body = self._get(args["url"], args["validate_certs"], max(1.0, min(10.0, remaining)))
-                healthy, last = _health.judge(status, body, args["version"])
+                healthy, last, answer = _health.judge(status, body, args["version"])
                 if healthy:
-                    return dict(changed=False, status=status, json=json.loads(body), attempts=attempts,
+                    return dict(changed=False, status=status, json=answer, attempts=attempts,
                                 elapsed=round(self._clock() - started, 2), url=args["url"],
                                 msg="%s answered ok with version %s" % (args["url"], args["version"]))
             except (URLError, OSError, HTTPException) as exc:

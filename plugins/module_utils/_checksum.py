@@ -17,6 +17,7 @@ import queue
 import re
 import threading
 
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _text
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 SIDECAR_SUFFIX = ".sha256"
@@ -185,11 +186,7 @@ def read_sidecar_digest(sidecar_path, name):
     with open(sidecar_path, "rb") as handle:
         raw = handle.read(1024 * 1024)
     # Windows PowerShell 5 writes UTF-16 with a byte order mark by default.
-    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise ValidationError("sidecar %s is not %s text" % (sidecar_path, encoding))
+    text = _text.decode_text(raw, "sidecar %s" % sidecar_path)
     return sidecar_digest_for(text, name, source="sidecar %s" % sidecar_path)
 
 

@@ -18,16 +18,17 @@ _STARTING = ("start_pending", "continue_pending")
 
 
 def judge(status, body, version):
-    """``(healthy, summary)`` for one answer: 200, ``status: ok`` and the wanted version."""
+    """``(healthy, summary, data)`` for one answer: 200, ``status: ok`` and the wanted
+    version; ``data`` is the parsed answer (None when it is no JSON object)."""
     try:
         data = json.loads(body) if body else None
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return False, "HTTP %s, not a JSON object: %r" % (status, (body or "")[:200])
+        return False, "HTTP %s, not a JSON object: %r" % (status, (body or "")[:200]), None
     summary = "HTTP %s %s" % (status, json.dumps(data, sort_keys=True)[:300])
     healthy = status == 200 and data.get("status") == "ok" and data.get("version") == version
-    return healthy, summary
+    return healthy, summary, data
 
 
 def service_state(platform, reply):

@@ -13,25 +13,21 @@ import codecs
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
-
-def decode_text(data):
-    """Text of ``data`` by its byte order mark (UTF-8 without one), stripped of white space."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data.decode(codec).strip()
+def decode_text(data, source="file content"):
+    """Text of ``data`` by its byte order mark: UTF-16 with one, otherwise UTF-8 (a UTF-8
+    BOM dropped). What Windows editors and PowerShell 5 write, and what Linux tools write."""
+    codec = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
     try:
-        return data.decode("utf-8").strip()
+        return data.decode(codec)
     except UnicodeDecodeError:
-        raise ValidationError("file content is neither UTF-8 nor UTF-16 with a byte order mark: %r" % (data[:32],))
+        raise ValidationError("%s is neither UTF-8 nor UTF-16 with a byte order mark: %r" % (source, data[:32]))
 
 
 def b64decode_text(content):
-    """``decode_text`` of base64 ``content`` (what slurp returns)."""
+    """``decode_text`` of base64 ``content`` (what slurp returns), stripped of white space."""
     try:
-        return decode_text(base64.b64decode(content, validate=True))
+        data = base64.b64decode(content, validate=True)
     except (binascii.Error, TypeError, ValueError) as exc:
-        if isinstance(exc, ValidationError):
-            raise
         raise ValidationError("content is not base64: %s" % exc)
+    return decode_text(data).strip()

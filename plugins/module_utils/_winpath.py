@@ -30,7 +30,7 @@ def win_path(*parts):
         if not isinstance(part, str) or not part:
             raise ValidationError("path part %d %r must be a non-empty string" % (index + 1, part))
         if index == 0:
-            unc = part.startswith(("\\\\", "//"))
+            unc = is_unc(part)
         pieces += [p for p in _SEPARATORS.split(part) if p]
     if any(p in (".", "..") for p in pieces):
         raise ValidationError("path %r must not contain '.' or '..'" % ("\\".join(parts),))

@@ -88,6 +88,7 @@ server_running:
   sample: true
 """
 
+import errno
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -106,7 +107,7 @@ def process_running(pidfile, name):
     try:
         os.kill(pid, 0)
     except OSError as exc:
-        if exc.errno != 1:  # EPERM: it exists, owned by another user
+        if exc.errno != errno.EPERM:  # EPERM: it exists, owned by another user
             return False
     try:
         with open("/proc/%d/comm" % pid) as handle:

@@ -24,17 +24,6 @@ def by_name(tasks):
     return dict((name, (module, args, keywords)) for name, module, args, keywords in tasks)
 
 
-def strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from strings(value)
-
-
 @pytest.fixture(scope="module")
 def production():
     return dict((host, render.Renderer(render.PRODUCTION, host)) for host in ("backend1", "node1"))
@@ -50,7 +39,7 @@ def spaces():
 def test_every_windows_task_renders_to_clean_windows_paths(inventory, host, path):
     for name, module, args, keywords in render.Renderer(inventory, host).tasks(path):
         assert "." in module, "%s %r: %s is not a fully qualified name" % (path, name, module)
-        for text in strings(args):
+        for text in render.strings(args):
             if re.match(r"^(?:[A-Za-z]:\\|\\\\)", text):
                 assert "\\\\" not in text[2:], "%s %r: doubled backslash in %r" % (path, name, text)
                 assert "/" not in text, "%s %r: forward slash in the Windows path %r" % (path, name, text)

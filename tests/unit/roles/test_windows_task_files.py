@@ -15,12 +15,10 @@ import sys
 import pytest
 import yaml
 
-from ansible.playbook.task import Task
+from windows_render import KEYWORDS, strings
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 TASK_FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*windows*.yml")))
-# Task keywords from ansible-core itself, not a hand list.
-KEYWORDS = frozenset(Task.fattributes) | {"block", "rescue", "always"}
 
 
 def tasks_of(path):
@@ -80,17 +78,6 @@ def test_module_exists_and_arguments_are_documented(docs, path, name, module, ar
             assert value in choices, "%s %r: %s=%r is not one of %s" % (path, name, option, value, choices)
 
 
-def strings_in(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings_in(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from strings_in(value)
-
-
 ROLE_YAML = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "*", "*.yml")) +
                    glob.glob(os.path.join(ROOT, "playbooks", "*.yml")))
 
@@ -103,7 +90,7 @@ def test_every_template_parses(path):
     environment = jinja2.Environment()
     with open(path) as handle:
         document = yaml.safe_load(handle)
-    for text in strings_in(document):
+    for text in strings(document):
         if "{{" in text or "{%" in text:
             try:
                 environment.parse(text)

@@ -49,6 +49,18 @@ def trusted(node):
     return node
 
 
+def strings(node):
+    """Every string in a YAML document, however nested."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+
+
 def load_yaml(*parts):
     with open(os.path.join(ROOT, *parts)) as handle:
         return yaml.safe_load(handle)
@@ -119,6 +131,8 @@ class Renderer(object):
         for name in ("preflight", "backup", "backend", "frontend", "verify"):
             variables.update(trusted(load_yaml("roles", name, "defaults", "main.yml") or {}))
         variables.update(self.host_vars)
+        # Role vars stand above the inventory, as in a run.
+        variables.update(trusted(load_yaml("roles", "backend", "vars", "main.yml")))
         variables.update(trusted(registered(self.host_vars)))
         variables.update(role_path=os.path.join(ROOT, "roles", role), inventory_hostname=self.host)
         if role == "frontend":

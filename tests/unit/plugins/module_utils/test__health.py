@@ -11,11 +11,12 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils import _health
 
 
 def test_healthy_needs_200_ok_and_the_version():
-    assert _health.judge(200, '{"status": "ok", "version": "1.4.0"}', "1.4.0")[0]
+    assert _health.judge(200, '{"status": "ok", "version": "1.4.0"}', "1.4.0")[::2] == (
+        True, {"status": "ok", "version": "1.4.0"})
     assert not _health.judge(200, '{"status": "ok", "version": "1.3.2"}', "1.4.0")[0]
     assert not _health.judge(500, '{"status": "ok", "version": "1.4.0"}', "1.4.0")[0]
-    healthy, summary = _health.judge(502, "<html>bad gateway</html>", "1.4.0")
-    assert not healthy and "502" in summary and "not a JSON object" in summary
+    healthy, summary, data = _health.judge(502, "<html>bad gateway</html>", "1.4.0")
+    assert not healthy and "502" in summary and "not a JSON object" in summary and data is None
 
 
 @pytest.mark.parametrize("reply, running", [
