@@ -28,6 +28,10 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils._validation impo
     GATES, ValidationError, check_field)
 
 NEXT_STAGE_READY = "Next Stage Ready"
+# A rollback marks its version bad for every gate; only an Unblocked record (with a reason)
+# after it lets the version be deployed or promoted again.
+ROLLED_BACK = "Rolled Back"
+UNBLOCKED = "Unblocked"
 
 DEFAULT_POLICY = {
     "Alpha": {
@@ -97,9 +101,26 @@ def missing_evidence(rules, names):
     return [p for p in rules["evidence"] if not any(fnmatch.fnmatchcase(n, p) for n in names)]
 
 
+def rollback_block(version, records):
+    """The ``Rolled Back`` record that still blocks ``version``, or None: the latest
+    ``Rolled Back`` / ``Unblocked`` record of the version decides."""
+    last = None
+    for record in records:
+        if record.fields["version"] == version and record.fields["status"] in (ROLLED_BACK, UNBLOCKED):
+            last = record
+    return last if last is not None and last.fields["status"] == ROLLED_BACK else None
+
+
 def unmet_order(policy, gate, version, records):
-    """The earlier gate ``gate`` needs for ``version`` when the ledger lacks it, as a list
-    of at most one problem. What the early check enforces before any host is touched."""
+    """What keeps ``gate`` from starting for ``version``: a rollback that was not unblocked,
+    or the earlier gate's status missing from the ledger. What the early check enforces
+    before any host is touched."""
+    blocked = rollback_block(version, records)
+    if blocked is not None:
+        return ["version %s was rolled back at %s on %s (reason: %s): it is not deployed or promoted again "
+                "until an %r record with a reason follows (playbooks/unblock.yml)" % (
+                    version, blocked.fields["gate"], blocked.timestamp,
+                    blocked.fields.get("reason") or "none given", UNBLOCKED)]
     requires = policy[gate]["requires"]
     if requires is None:
         return []

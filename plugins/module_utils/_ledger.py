@@ -6,7 +6,7 @@
 One record a line::
 
     <ISO8601 with offset> | Stage9 | gate=.. | status=.. | version=.. | approver=..
-      [| operator=..] [| reason=..] | evidence=.. | manifest_sha256=.. | prev=<sha256>
+      [| operator=..] [| reason=..] [| target=..] [| outcome=..] | evidence=.. | manifest_sha256=.. | prev=<sha256>
 
 ``prev`` is the SHA256 of the previous record's line (UTF-8, without its newline), across
 all ledger files in date order; the first record has 64 zeros. An edited, removed or
@@ -38,9 +38,10 @@ KIND = "Stage9"
 GENESIS = "0" * 64
 SEPARATOR = " | "
 REQUIRED_FIELDS = ("gate", "status", "version", "approver", "evidence", "manifest_sha256")
-OPTIONAL_FIELDS = ("operator", "reason")
-FIELD_ORDER = ("gate", "status", "version", "approver", "operator", "reason", "evidence",
-               "manifest_sha256")
+# target and outcome: a rollback's "to" version(s) and how its verification ended.
+OPTIONAL_FIELDS = ("operator", "reason", "target", "outcome")
+FIELD_ORDER = ("gate", "status", "version", "approver", "operator", "reason", "target", "outcome",
+               "evidence", "manifest_sha256")
 _FILE_RE = re.compile(r"^task_execution_([0-9]{8})\.log$")
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
 

@@ -76,11 +76,37 @@ def read(path):
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
-def write(workspace, record):
+def path_of(workspace, kind, version, host=None):
+    return os.path.join(workspace, FOLDER, file_name(kind, version, host))
+
+
+def find(workspace, kind, host=None):
+    """Every readable record of ``kind`` (for ``host``, when given), oldest first by time."""
+    folder = os.path.join(workspace, FOLDER)
+    try:
+        names = sorted(os.listdir(folder))
+    except (IOError, OSError):
+        return []
+    found = []
+    for name in names:
+        if name.startswith(kind + "_") and name.endswith(".json"):
+            record = read(os.path.join(folder, name))
+            if record and record.get("kind") == kind and (host is None or record.get("host") == host):
+                found.append(record)
+    return sorted(found, key=lambda r: r.get("time") or "")
+
+
+def write(workspace, record, carry=()):
     """Write ``record`` unless the one there says the same (its time aside): ``(changed,
-    path, before_text, after_text)``. The time of an unchanged record is kept."""
-    path = os.path.join(workspace, FOLDER, file_name(record["kind"], record["version"], record["host"]))
+    path, before_text, after_text)``. The time of an unchanged record is kept.
+
+    ``carry`` names ``details`` keys that the new record leaves null and the one there
+    holds: they are kept (a repair of a version keeps what was live before the version)."""
+    path = path_of(workspace, record["kind"], record["version"], record["host"])
     old = read(path)
+    for key in carry:
+        if old is not None and record["details"].get(key) is None and (old.get("details") or {}).get(key) is not None:
+            record["details"][key] = old["details"][key]
     if old is not None and dict(old, time=None) == dict(record, time=None):
         return False, path, text(old), text(old)
     new = text(record)

@@ -62,10 +62,14 @@ def release_path(root, folder, windows=False):
     return (ntpath if windows else posixpath).join(root, RELEASES, folder)
 
 
-def plan(version, target, matches, server_running=True, root=None, windows=False):
+def plan(version, target, matches, server_running=True, root=None, windows=False, verified=()):
     """What a node needs: ``up_to_date`` (nothing to mirror or switch), ``destination``
-    (the folder to mirror into when it is not) and its ``path`` under ``root``,
-    ``start_server``, and what is live now."""
+    (the folder to switch to when it is not) and its ``path`` under ``root``, ``mirror``
+    (whether the bundle must be mirrored into it first), ``start_server``, and what is live.
+
+    ``verified`` names release folders of ``version`` on the node that were checked against
+    the version's manifest and match: one that is not live is switched to as it is (a
+    rollback, or a version that comes back), so nothing is copied."""
     check_version(version)
     live = live_folder(target)
     parsed = parse_folder(live) if live else None
@@ -73,12 +77,37 @@ def plan(version, target, matches, server_running=True, root=None, windows=False
         raise ValidationError("matches %r must be true or false" % (matches,))
     up_to_date = bool(parsed and parsed[0] == version and matches)
     candidates = [folder_name(version), folder_name(version, 1)]
-    destination = live if up_to_date else next(name for name in candidates if name != live)
+    ready = [name for name in candidates if name in (verified or ()) and name != live]
+    if up_to_date:
+        destination = live
+    elif ready:
+        destination = ready[0]
+    else:
+        destination = next(name for name in candidates if name != live)
     return {
         "up_to_date": up_to_date,
         "live": live,
         "live_version": parsed[0] if parsed else None,
         "destination": destination,
         "path": release_path(root, destination, windows) if root else None,
+        "mirror": not up_to_date and not ready,
         "start_server": server_running is False,
+    }
+
+
+def switch_back(target_before, root=None, windows=False):
+    """The plan that puts the live pointer back where it was before a switch (``target_before``
+    is what the pointer held then), or None when no release folder was live. Nothing is
+    mirrored: the run never wrote to the folder that was live."""
+    live = live_folder(target_before)
+    if live is None:
+        return None
+    return {
+        "up_to_date": False,
+        "live": None,
+        "live_version": None,
+        "destination": live,
+        "path": release_path(root, live, windows) if root else None,
+        "mirror": False,
+        "start_server": False,
     }

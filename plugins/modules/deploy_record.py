@@ -56,6 +56,14 @@ options:
     description: What else the step knows (health answer, spot test, sizes, differences).
     type: dict
     default: {}
+  carry:
+    description:
+      - Keys of O(details) that, when null here, keep the value of the record already there for
+        the same kind, version and host (a repair of a version keeps C(previous), the version
+        live before it, which rollback reads).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -117,6 +125,7 @@ def main():
             manifest=dict(type="str"),
             outcome=dict(type="str", default="ok", choices=list(_records.OUTCOMES)),
             details=dict(type="dict", default={}),
+            carry=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -128,7 +137,7 @@ def main():
             params["kind"], params["version"], _ledger.format_timestamp(datetime.datetime.now().astimezone()),
             host=params["host"], before=params["before"], after=params["after"], digests=digests,
             outcome=params["outcome"], details=params["details"])
-        changed, path, before_text, after_text = _records.write(workspace, record)
+        changed, path, before_text, after_text = _records.write(workspace, record, params["carry"])
         if changed and not module.check_mode:
             _records.commit(path, after_text)
     except ValidationError as exc:

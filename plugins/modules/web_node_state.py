@@ -44,6 +44,14 @@ options:
     description: The web server's process name, so that a stale pid file naming a reused pid is not taken for it.
     type: str
     default: nginx
+  folders:
+    description:
+      - Release folder names under C(releases/) to check against O(expected) as well (a rollback
+        asks about the folders of its target version before it switches to one).
+      - A name that is not a release folder name is refused.
+    type: list
+    elements: str
+    default: []
 attributes:
   platform:
     platforms: posix
@@ -81,6 +89,11 @@ difference:
       description: Why the live release could not be hashed (a link or special file in it); only then.
       type: list
       elements: str
+folders:
+  description: For each of O(folders), whether it exists (a real folder, not a link) and matches O(expected).
+  returned: success
+  type: dict
+  sample: {"1.3.0": {exists: true, matches: true}, "1.3.0+1": {exists: false, matches: false}}
 server_running:
   description: Whether the web server runs; null without O(pidfile).
   returned: success
@@ -94,7 +107,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _releases, _tree
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
@@ -116,6 +129,16 @@ def process_running(pidfile, name):
         return not os.path.isdir("/proc/self")
 
 
+def folder_state(path, expected):
+    """Whether a release folder exists and holds exactly ``expected``; unreadable counts as no match."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        return dict(exists=False, matches=False)
+    try:
+        return dict(exists=True, matches=not any(_tree.compare(expected, _tree.tree_manifest(path)).values()))
+    except (ValidationError, IOError, OSError):
+        return dict(exists=True, matches=False)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -124,6 +147,7 @@ def main():
             expected=dict(type="str", required=True),
             pidfile=dict(type="path"),
             process_name=dict(type="str", default="nginx"),
+            folders=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -146,6 +170,12 @@ def main():
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
         result.update(difference=difference, matches=not any(difference.values()))
+    result["folders"] = {}
+    for name in params["folders"]:
+        if _releases.parse_folder(name) is None:
+            module.fail_json(msg="folders: %r is not a release folder name (<version> or <version>+<n>)" % (name,),
+                             **result)
+        result["folders"][name] = folder_state(os.path.join(params["root"], _releases.RELEASES, name), expected)
     module.exit_json(**result)
 
 

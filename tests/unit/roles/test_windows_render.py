@@ -147,3 +147,58 @@ def test_read_only_scripts_run_in_check_mode(production):
                 args = one.get("ansible.windows.win_powershell")
                 if args is not None:
                     assert one.get("check_mode") is False, "%s %r: skipped in check mode" % (path, one["name"])
+
+
+def test_backend_rollback_pulls_the_backed_up_installer_with_the_recorded_digest(production):
+    renderer = production["backend1"]
+    rollback = render.Renderer(render.PRODUCTION, "backend1")
+    include = by_name(rollback.tasks("roles/rollback/tasks/backend_windows.yml"))["Reinstall the backed-up installer"]
+    assert include[1] == {"name": "routing_ml.deploy.backend", "tasks_from": "install_windows.yml"}
+    # install_windows.yml run with the include's vars (rendered in the rollback role's scope).
+    variables = rollback.variables("rollback")
+    from ansible.template import Templar
+    templar = Templar(loader=rollback.loader, variables=variables)
+    include_vars = templar.template(render.trusted(render.load_yaml("roles/rollback/tasks/backend_windows.yml")[0]["vars"]))
+    assert include_vars == {
+        "routing_ml_backend_installer": "RoutingMLInstaller_1.3.2.exe",
+        "routing_ml_backend_installer_sha256": "c" * 64,
+        "routing_ml_backend_share_folder": "\\\\share\\routing_ml\\backup\\1.3.2",
+    }
+    tasks = by_name(renderer.tasks("roles/backend/tasks/install_windows.yml", include_vars))
+    pull = tasks["Pull the installer from the share with its digest (no push over WinRM)"]
+    assert pull[1]["url"] == "file://share/routing_ml/backup/1.3.2/RoutingMLInstaller_1.3.2.exe"
+    assert pull[1]["checksum"] == "c" * 64 and "checksum_url" not in pull[1], "the backup has no sidecar"
+    assert pull[1]["dest"] == "C:\\RoutingML\\installer\\RoutingMLInstaller_1.3.2.exe"
+    check = tasks["Verify its digest on the host"][1]
+    assert check == {"path": "C:\\RoutingML\\installer\\RoutingMLInstaller_1.3.2.exe", "checksum": "c" * 64}
+    assert tasks["Remove the running version's service (install_service.ps1 -RemoveOnly)"][1]["argv"][-1] == "-RemoveOnly"
+
+
+def test_backend_rollback_aligns_update_bat_and_backup_from_the_share(spaces):
+    tasks = spaces["backend1"].tasks("roles/rollback/tasks/backend_windows.yml")
+    copies = [(args["src"], args["dest"], args["flags"], kw["become"]) for name, module, args, kw in tasks
+              if module == "community.windows.win_robocopy"]
+    assert copies == [
+        ("\\\\files01\\라우팅 ML\\배포\\backup\\1.3.2", "D:\\Program Files\\Routing ML\\current",
+         "update.bat /R:2 /W:5 /NP", True),
+        ("\\\\files01\\라우팅 ML\\배포\\backup\\1.3.2\\backup", "D:\\Program Files\\Routing ML\\current\\backup",
+         "/MIR /R:2 /W:5 /NP", True)]
+    prove = spaces["backend1"].tasks("roles/rollback/tasks/prove_backend_windows.yml")
+    check = [(module, args, kw) for name, module, args, kw in prove if module == "ansible.windows.win_powershell"][0]
+    assert check[1]["parameters"]["Path"] == "\\\\files01\\라우팅 ML\\배포\\backup\\1.3.2"
+    assert check[2]["become_flags"] == SHARE_FLAGS
+
+
+def test_frontend_rollback_checks_the_targets_folders_with_the_one_script(production):
+    tasks = production["node1"].tasks("roles/rollback/tasks/prove_frontend_windows.yml")
+    checks = [args for name, module, args, kw in tasks if module == "ansible.windows.win_powershell"]
+    assert [c["parameters"]["Path"] for c in checks] == [
+        "C:\\inetpub\\routing_ml\\releases\\1.3.2", "C:\\inetpub\\routing_ml\\releases\\1.3.2+1"]
+    assert all(os.path.basename(c["path"]) == "Verify-RoutingMLFrontend.ps1" for c in checks)
+
+
+def test_retention_on_iis_removes_only_old_unprotected_release_folders(production):
+    tasks = production["node1"].tasks("roles/frontend/tasks/retention_windows.yml")
+    removed = [args["path"] for name, module, args, kw in tasks if module == "ansible.windows.win_file"]
+    # Kept: the live 1.4.0+1 and 1.4.0 (protected), and the 3 newest others.
+    assert removed == ["C:\\inetpub\\routing_ml\\releases\\1.2.9"]

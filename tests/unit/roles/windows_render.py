@@ -100,6 +100,24 @@ def registered(inventory_vars):
         "_routing_ml_backup_source": {"result": {"manifest": "%s  RoutingMLInstaller_1.3.2.exe\n" % ("c" * 64)}},
         "_routing_ml_backup_robocopy": {"rc": 6},
         "_routing_ml_preflight_env": {"output": ["access:///" + DATABASE_UNC]},
+        # Retention after a switch: what win_find listed, and what the role protects.
+        "_routing_ml_frontend_keep": ["1.4.0+1", "1.4.0"],
+        "_routing_ml_frontend_release_folders": {"files": [
+            dict(filename=name, path=root + "\\releases\\" + name, lastwritetime=stamp, isdir=True, islnk=False,
+                 isjunction=False)
+            for name, stamp in (("1.4.0+1", 40.0), ("1.4.0", 30.0), ("1.3.2", 20.0), ("1.3.1", 10.0), ("1.3.0", 5.0),
+                                ("1.2.9", 1.0))]},
+        # A rollback of 1.4.0 to 1.3.2: the controller's plan, the target's bundle, and which of
+        # the target's folders on the node verified.
+        # (Every file renders for every host, so both hosts' entries carry the backup.)
+        "_routing_ml_rollback_own_plan": {"hosts": dict((host, {
+            "component": component, "target": "1.3.2", "source": "logs/deploy/backup_1.3.2_backend1.json",
+            "backup": {"folder": "\\\\share\\routing_ml\\backup\\1.3.2", "record": "logs/deploy/backup_1.3.2_backend1.json",
+                       "manifest": "%s  RoutingMLInstaller_1.3.2.exe\n%s  update.bat\n" % ("c" * 64, "d" * 64)}})
+            for host, component in (("backend1", "backend"), ("node1", "frontend")))},
+        "hostvars": {"localhost": {"routing_ml_rollback_bundles": {"results": [
+            {"item": "1.3.2", "manifest": MANIFEST, "count": 1, "sha256": "e" * 64}]}}},
+        "_routing_ml_rollback_folders": {"results": [{"item": "1.3.2", "failed": False}, {"item": "1.3.2+1", "failed": True}]},
     }
 
 
@@ -128,11 +146,13 @@ class Renderer(object):
 
     def variables(self, role, extra=None):
         variables = {}
-        for name in ("preflight", "backup", "backend", "frontend", "verify"):
+        for name in ("preflight", "backup", "backend", "frontend", "verify", "rollback"):
             variables.update(trusted(load_yaml("roles", name, "defaults", "main.yml") or {}))
         variables.update(self.host_vars)
         # Role vars stand above the inventory, as in a run.
         variables.update(trusted(load_yaml("roles", "backend", "vars", "main.yml")))
+        if role == "rollback":
+            variables.update(trusted(load_yaml("roles", "rollback", "vars", "main.yml")))
         variables.update(trusted(registered(self.host_vars)))
         variables.update(role_path=os.path.join(ROOT, "roles", role), inventory_hostname=self.host)
         if role == "frontend":

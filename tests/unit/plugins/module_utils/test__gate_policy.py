@@ -62,24 +62,45 @@ def test_preconditions_met():
 
 
 class _Record(object):
-    def __init__(self, gate, version, status):
+    def __init__(self, gate, version, status, reason=None):
         self.fields = {"gate": gate, "version": version, "status": status}
+        if reason:
+            self.fields["reason"] = reason
+        self.timestamp = "2025-10-03T14:02:11+09:00"
+
+
+NSR = "Next Stage Ready"
+ROLLBACK = "rolled back at"
 
 
 @pytest.mark.parametrize("gate, version, ledger, blocked", [
-    ("Alpha", "1.4.0", [], False),
-    ("Beta", "1.4.0", [], True),
-    ("Beta", "1.4.0-evidence", [], True),
-    ("GA", "evidence", [], True),
-    ("Beta", "1.4.0", [("Alpha", "1.4.0", "Next Stage Ready")], False),
-    ("Beta", "1.4.0", [("Alpha", "1.4.1", "Next Stage Ready")], True),
-    ("Beta", "1.4.0", [("Alpha", "1.4.0", "Rolled Back")], True),
-    ("GA", "1.4.0", [("Alpha", "1.4.0", "Next Stage Ready")], True),
-    ("GA", "1.4.0", [("Beta", "1.4.0", "Next Stage Ready")], False),
+    ("Alpha", "1.4.0", [], None),
+    ("Beta", "1.4.0", [], "order"),
+    ("Beta", "1.4.0-evidence", [], "order"),
+    ("GA", "evidence", [], "order"),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", NSR)], None),
+    ("Beta", "1.4.0", [("Alpha", "1.4.1", NSR)], "order"),
+    ("GA", "1.4.0", [("Alpha", "1.4.0", NSR)], "order"),
+    ("GA", "1.4.0", [("Beta", "1.4.0", NSR)], None),
+    # A rollback blocks the version at every gate, the same one included, until unblocked.
+    ("Alpha", "1.4.0", [("Alpha", "1.4.0", "Rolled Back")], ROLLBACK),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", NSR), ("Alpha", "1.4.0", "Rolled Back")], ROLLBACK),
+    ("GA", "1.4.0", [("Beta", "1.4.0", NSR), ("Alpha", "1.4.0", "Rolled Back")], ROLLBACK),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", NSR), ("Alpha", "1.4.0", "Rolled Back"),
+                       ("Alpha", "1.4.0", "Unblocked", "CHG-1 fixed")], None),
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", NSR), ("Alpha", "1.4.0", "Rolled Back"),
+                       ("Alpha", "1.4.0", "Unblocked", "CHG-1"), ("Beta", "1.4.0", "Rolled Back")], ROLLBACK),
+    # Another version's rollback is not this version's business.
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", NSR), ("Alpha", "1.3.9", "Rolled Back")], None),
+    # An unblock with nothing before it is no approval: the order still decides.
+    ("Beta", "1.4.0", [("Alpha", "1.4.0", "Unblocked", "why")], "order"),
 ])
 def test_order_alone_decides_the_early_check(gate, version, ledger, blocked):
     problems = gp.unmet_order(gp.default_policy(), gate, version, [_Record(*r) for r in ledger])
-    assert bool(problems) is blocked, problems
-    if blocked:
+    assert bool(problems) is bool(blocked), problems
+    if blocked == "order":
         assert problems == ["%s needs %s's 'Next Stage Ready' for version %s in the ledger; there is none" % (
             gate, gp.DEFAULT_POLICY[gate]["requires"]["gate"], version)]
+    elif blocked == ROLLBACK:
+        assert len(problems) == 1 and "version %s was rolled back at" % version in problems[0]
+        assert "'Unblocked' record with a reason" in problems[0] and "playbooks/unblock.yml" in problems[0]

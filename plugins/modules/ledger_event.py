@@ -1,0 +1,176 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Routing ML release engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: ledger_event
+short_description: Record a rollback, or the deliberate unblocking of a rolled-back version, in the Stage 9 ledger
+description:
+  - Appends one C(Rolled Back) or C(Unblocked) record to the hash-chained ledger
+    (C(logs/task_execution_<YYYYMMDD>.log), see C(docs/formats.md)), under the ledger's lock.
+  - C(Rolled Back) marks O(version) bad for every gate; the gate checks refuse it until an
+    C(Unblocked) record with a reason follows. The record names the rollback's O(target)
+    version(s), its verification O(outcome), and as evidence the rollback records
+    (C(logs/deploy/rollback_<version>_*.json)) with the SHA256 of their sidecar-format manifest.
+  - Idempotent. A C(Rolled Back) record of the same gate and version that is still in force
+    is not written again, and a version that is not blocked is not unblocked.
+version_added: 0.3.0
+extends_documentation_fragment:
+  - routing_ml.deploy.workspace
+author:
+  - Routing ML Release Engineering (@routing-ml-release)
+options:
+  status:
+    description: What happened.
+    type: str
+    required: true
+    choices: [Rolled Back, Unblocked]
+  gate:
+    description: The stage (gate) it happened at.
+    type: str
+    required: true
+    choices: [Alpha, Beta, GA]
+  version:
+    description: The version rolled back, or unblocked.
+    type: str
+    required: true
+  approver:
+    description: Who decided it (the operator of an automatic rollback).
+    type: str
+    required: true
+  operator:
+    description: Who ran the job.
+    type: str
+  reason:
+    description: Why. One line, no C(|).
+    type: str
+    required: true
+  target:
+    description: The version(s) hosts went back to (C(Rolled Back) only).
+    type: list
+    elements: str
+    default: []
+  outcome:
+    description: How the verification after the rollback ended (C(Rolled Back) only), e.g. C(verified).
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Says whether a record would be appended, without appending it.
+  diff_mode:
+    support: none
+    description: The record is returned instead.
+  platform:
+    platforms: posix
+    support: full
+    description: Runs on the controller, where the release workspace is.
+"""
+
+EXAMPLES = r"""
+- name: Record the rollback of 1.4.0 at Beta (SOP 5.4)
+  routing_ml.deploy.ledger_event:
+    workspace: "{{ routing_ml_workspace }}"
+    status: Rolled Back
+    gate: Beta
+    version: 1.4.0
+    approver: DEPLOY-LEE
+    reason: health check failed on backend1
+    target: [1.3.0]
+    outcome: verified
+  delegate_to: localhost
+
+- name: Let 1.4.0 be promoted again
+  routing_ml.deploy.ledger_event:
+    workspace: "{{ routing_ml_workspace }}"
+    status: Unblocked
+    gate: Beta
+    version: 1.4.0
+    approver: OWNER-PARK
+    reason: CHG-1234 root cause fixed in the environment, build unchanged
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+record:
+  description: The record appended, or the one in force that already says it; null when there was nothing to unblock.
+  returned: success
+  type: dict
+  sample: {gate: Beta, status: Rolled Back, version: 1.4.0, target: 1.3.0, sha256: "..."}
+"""
+
+import fnmatch
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import (
+    _checksum, _gate_policy, _ledger, _records, _tree)
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, check_version, real_workspace)
+
+
+def rollback_evidence(workspace, version):
+    """``(evidence, manifest_sha256)``: the rollback records of ``version`` and the digest of
+    their manifest (what ``sha256sum logs/deploy/rollback_<version>_*.json`` lists, by name)."""
+    folder = os.path.join(workspace, _records.FOLDER)
+    pattern = "rollback_%s_*.json" % version
+    names = sorted(n for n in os.listdir(folder) if fnmatch.fnmatchcase(n, pattern)) if os.path.isdir(folder) else []
+    digests = dict((n, _checksum.sha256_file(os.path.join(folder, n))[0]) for n in names)
+    manifest = _tree.manifest_text(digests)
+    return "%s/%s" % (_records.FOLDER.replace(os.sep, "/"), pattern), _checksum.sha256_bytes(manifest.encode("utf-8"))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            workspace=dict(type="path", required=True),
+            status=dict(type="str", required=True, choices=[_gate_policy.ROLLED_BACK, _gate_policy.UNBLOCKED]),
+            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
+            version=dict(type="str", required=True),
+            approver=dict(type="str", required=True),
+            operator=dict(type="str"),
+            reason=dict(type="str", required=True),
+            target=dict(type="list", elements="str", default=[]),
+            outcome=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    rolled_back = params["status"] == _gate_policy.ROLLED_BACK
+    try:
+        workspace = real_workspace(params["workspace"])
+        version = check_version(params["version"])
+        for target in params["target"]:
+            check_version(target)
+        evidence, digest = rollback_evidence(workspace, version)
+        fields = dict(gate=params["gate"], status=params["status"], version=version, approver=params["approver"],
+                      operator=params["operator"], reason=params["reason"], evidence=evidence, manifest_sha256=digest)
+        if rolled_back:
+            fields.update(target=",".join(sorted(set(params["target"]))) or None, outcome=params["outcome"])
+        with _ledger.lock(workspace):
+            records = _ledger.verify(workspace)
+            blocked = _gate_policy.rollback_block(version, records)
+            if rolled_back and blocked is not None and blocked.fields["gate"] == params["gate"]:
+                module.exit_json(changed=False, record=blocked.as_dict(workspace))
+            if not rolled_back and blocked is None:
+                module.exit_json(changed=False, record=None, msg="%s is not blocked by a rollback" % version)
+            # Validate the whole line (one-line fields, no '|') before deciding anything.
+            _timestamp, line = _ledger.next_line(records, fields)
+            if module.check_mode:
+                module.exit_json(changed=True, record=dict(fields, line=line))
+            record = _ledger.append_locked(workspace, records, fields)
+    except ValidationError as exc:
+        module.fail_json(msg=to_native(exc))
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot append to the ledger: %s" % to_native(exc))
+    module.exit_json(changed=True, record=dict(record.as_dict(workspace), line=record.text))
+
+
+if __name__ == "__main__":
+    main()
