@@ -36,6 +36,7 @@ ARGUMENT_SPEC = dict(
         status_command=dict(type="list", elements="str"),
     ), required_if=[("platform", "windows", ["name"]), ("platform", "linux", ["status_command"])]),
     tried=dict(type="str", default=""),
+    progress=dict(type="float"),
 )
 
 
@@ -76,9 +77,13 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname", "the host")
         started = self._clock()
         attempts, last = 0, "no answer yet"
+        # The rollout's progress deadline can leave less than this check's own deadline.
+        limit = args["deadline"] if args["progress"] is None else max(0.0, min(args["deadline"], args["progress"]))
+        within = "%g s" % limit if limit == args["deadline"] else \
+            "%g s, what was left of the rollout's progress deadline" % limit
         while True:
             attempts += 1
-            remaining = args["deadline"] - (self._clock() - started)
+            remaining = limit - (self._clock() - started)
             try:
                 status, body = self._get(args["url"], args["validate_certs"], max(1.0, min(10.0, remaining)))
                 healthy, last, answer = _health.judge(status, body, args["version"])
@@ -100,10 +105,10 @@ class ActionModule(ActionBase):
                             result=dict(attempts=attempts, url=args["url"], service=described,
                                         elapsed=round(self._clock() - started, 2)))
                     last += " (service: %s)" % described
-            if self._clock() - started + args["delay"] > args["deadline"]:
+            if self._clock() - started + args["delay"] > limit:
                 raise AnsibleActionFail(
-                    "%s: %s did not answer 200 with status ok and version %s within %g s (%d attempts); "
-                    "last: %s" % (host, args["url"], args["version"], args["deadline"], attempts, last),
+                    "%s: %s did not answer 200 with status ok and version %s within %s (%d attempts); "
+                    "last: %s" % (host, args["url"], args["version"], within, attempts, last),
                     result=dict(attempts=attempts, url=args["url"], elapsed=round(self._clock() - started, 2)))
             self._sleep(args["delay"])
 

@@ -28,9 +28,14 @@ def rollback_outcome(failures, version, gate, results=None, on_failure="rollback
     return _rollback.outcome_message(version, gate, failures, results or [], on_failure)
 
 
+def rollback_problem(entry, name, version, running, needs_copy=False, platform="linux"):
+    return _rollback.host_problem(name, entry, version, running, needs_copy, can_copy=platform != "windows")
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "host_facts": host_facts,
             "rollback_outcome": rollback_outcome,
+            "rollback_problem": rollback_problem,
         }

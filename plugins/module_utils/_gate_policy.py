@@ -111,6 +111,20 @@ def rollback_block(version, records):
     return last if last is not None and last.fields["status"] == ROLLED_BACK else None
 
 
+def rollback_in_force(version, gate, records):
+    """The newest ``Rolled Back`` record of ``version`` at ``gate`` that no ``Unblocked``
+    record of the version follows, or None: what a re-run of that rollback finds recorded."""
+    found = None
+    for record in records:
+        if record.fields["version"] != version:
+            continue
+        if record.fields["status"] == UNBLOCKED:
+            found = None
+        elif record.fields["status"] == ROLLED_BACK and record.fields["gate"] == gate:
+            found = record
+    return found
+
+
 def unmet_order(policy, gate, version, records):
     """What keeps ``gate`` from starting for ``version``: a rollback that was not unblocked,
     or the earlier gate's status missing from the ledger. What the early check enforces

@@ -12,11 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 import re
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
+from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, check_version
 
 FORMAT = 1
@@ -93,7 +95,15 @@ def find(workspace, kind, host=None):
             record = read(os.path.join(folder, name))
             if record and record.get("kind") == kind and (host is None or record.get("host") == host):
                 found.append(record)
-    return sorted(found, key=lambda r: r.get("time") or "")
+    return sorted(found, key=_moment)
+
+
+def _moment(record):
+    """When a record was written, comparable across offsets (a laptop in KST, AWX in UTC)."""
+    try:
+        return parse_timestamp(record.get("time") or "", what="record time")
+    except ValidationError:
+        return datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
 
 def write(workspace, record, carry=()):

@@ -100,19 +100,19 @@ def plan(workspace, version, hosts, ledger_records, target=None):
             backup = backend_backup(_records.find(workspace, "backup", name), version, target)
             entry["target"] = target or (backup or {}).get("version")
             if backup is None:
-                missing = "no backup of %s in %s (the backup role writes backup_<version>_%s.json when it installs " \
-                          "over a version)" % (target or ("the version %s replaced" % version),
-                                              _records.FOLDER.replace("\\", "/"), name)
+                missing = "no backup of %s in %s (the backup role writes backup_<version>_%s.json when it " \
+                          "installs over a version)" % (
+                              target or ("the version %s replaced" % version), _records.FOLDER.replace("\\", "/"), name)
                 if target:
                     problems.append("%s: %s" % (name, missing))
                 else:
                     entry["target"] = None
                     entry["problem"] = "%s: %s" % (name, missing)
             else:
-                digests = backup.get("digests") or {}
-                entry["backup"] = {"folder": backup.get("after"), "manifest": _tree.manifest_text(digests),
-                                   "record": relative_to(_records.path_of(workspace, "backup", backup["version"], name),
-                                                       workspace)}
+                record_path = _records.path_of(workspace, "backup", backup["version"], name)
+                entry["backup"] = {"folder": backup.get("after"),
+                                   "manifest": _tree.manifest_text(backup.get("digests") or {}),
+                                   "record": relative_to(record_path, workspace)}
                 entry["source"] = "routing_ml_rollback_to" if target else entry["backup"]["record"]
         chosen = entry["target"]
         if chosen == version:
@@ -146,10 +146,39 @@ def outcome_message(version, gate, failures, results, on_failure="rollback"):
             or "nothing (no host had been changed)"))
         for result in sorted(broken, key=_host):
             lines.append("  ROLLBACK FAILED on %s: %s" % (result["host"], result.get("message")))
-    lines.append("State now: %s" % ("every host serves one whole, verified version" if not any(
-        r.get("outcome") == "failed" for r in results) else "the hosts whose rollback failed need attention"))
+    rolled_back = set(r.get("host") for r in results if r.get("outcome") == "rolled back")
+    broken = set(r.get("host") for r in results if r.get("outcome") == "failed")
+    as_failed = sorted(set(f.get("host") for f in failures) - rolled_back - broken)
+    state = []
+    if broken:
+        state.append("rollback failed on %s: attention needed" % ", ".join(sorted(broken)))
+    if as_failed:
+        state.append("%s left as %s failed%s" % (
+            ", ".join(as_failed), "it" if len(as_failed) == 1 else "they",
+            " (halt)" if on_failure == "halt" else " (this run had not changed them, or changed nothing yet)"))
+    if state:
+        lines.append("State now: %s; every other host serves one whole, verified version" % "; ".join(state))
+    else:
+        lines.append("State now: every host serves one whole, verified version; the hosts rolled back serve the "
+                     "version they had before")
     return "\n".join(lines)
-
 
 def _host(result):
     return result.get("host") or ""
+
+
+def host_problem(name, entry, version, running, needs_copy=False, can_copy=True):
+    """Why ``name`` cannot be rolled back as planned, or None. ``running`` is the version the
+    host serves or runs now (None when nothing is); ``needs_copy`` says that no folder of the
+    target verified on a web node, which only nodes that can copy (nginx) may fix."""
+    target = entry.get("target")
+    if target is None:
+        if running == version:
+            return "%s; it runs %s" % (entry.get("problem") or "%s: no rollback target" % name, version)
+        return None
+    if running not in (version, target):
+        return "%s runs %s, neither %s nor the rollback target %s" % (name, running or "nothing", version, target)
+    if running != target and needs_copy and not can_copy:
+        return ("%s: no folder of %s verifies against its manifest, and an IIS node copies only from frontend\\latest, "
+                "which holds %s: put %s there and deploy it instead" % (name, target, version, target))
+    return None

@@ -64,6 +64,13 @@ options:
     description: What this run did to the service, for the failure message.
     type: str
     default: ""
+  progress:
+    description:
+      - Seconds left of the rollout's progress deadline (as Kubernetes' C(progressDeadlineSeconds):
+        the whole rollout, every batch, must be healthy by then). When less than O(deadline),
+        the wait ends then, and the failure says the progress deadline ran out. Unset - no
+        such deadline.
+    type: float
 attributes:
   action:
     support: full

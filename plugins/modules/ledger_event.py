@@ -155,10 +155,10 @@ def main():
             fields.update(target=",".join(sorted(set(params["target"]))) or None, outcome=params["outcome"])
         with _ledger.lock(workspace):
             records = _ledger.verify(workspace)
-            blocked = _gate_policy.rollback_block(version, records)
-            if rolled_back and blocked is not None and blocked.fields["gate"] == params["gate"]:
-                module.exit_json(changed=False, record=blocked.as_dict(workspace))
-            if not rolled_back and blocked is None:
+            in_force = _gate_policy.rollback_in_force(version, params["gate"], records)
+            if rolled_back and in_force is not None:
+                module.exit_json(changed=False, record=in_force.as_dict(workspace))
+            if not rolled_back and _gate_policy.rollback_block(version, records) is None:
                 module.exit_json(changed=False, record=None, msg="%s is not blocked by a rollback" % version)
             # Validate the whole line (one-line fields, no '|') before deciding anything.
             _timestamp, line = _ledger.next_line(records, fields)

@@ -73,7 +73,7 @@ hosts:
   description:
     - Per host its component, C(target) version, C(source) (the record or option that named it) and, for a
       backend host, the C(backup) to reinstall (share C(folder), C(manifest) of its files, C(record)).
-    - A host with no record of O(version) has no C(target) but a C(problem): it never received the version
+    - A host with no record of O(version) has no C(target) but a C(problem) - it never received the version
       from this workspace, and the rollback refuses only if the host runs it after all.
   returned: success
   type: dict
@@ -122,8 +122,8 @@ def main():
             params["version"], "; ".join(exc.problems)), problems=exc.problems)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
-    blocked = _gate_policy.rollback_block(params["version"], records)
-    recorded = blocked.as_dict(workspace) if blocked is not None and blocked.fields["gate"] == params["gate"] else None
+    in_force = _gate_policy.rollback_in_force(params["version"], params["gate"], records)
+    recorded = in_force.as_dict(workspace) if in_force is not None else None
     module.exit_json(changed=False, hosts=hosts, targets=sorted(set(h["target"] for h in hosts.values() if h["target"])),
                      recorded=recorded)
 

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -85,3 +86,25 @@ def running_lab(directory, **counts):
         yield Lab(directory, state)
     finally:
         control.down(directory)
+
+
+def tree_digest(*roots):
+    """One digest of every file (path, content) and link under the roots, .stage excluded."""
+    entries = []
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if d != ".stage"]
+            entries += [os.path.join(folder, name) for name in names]
+    digest = hashlib.sha256()
+    for path in sorted(entries):
+        digest.update(path.encode())
+        if os.path.islink(path):
+            digest.update(os.readlink(path).encode())
+        else:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def host_roots(lab):
+    return [h["root"] for h in lab.state["hosts"]]

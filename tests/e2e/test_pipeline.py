@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from labtools import running_lab
+from labtools import host_roots, running_lab, tree_digest
 from rml_lab import release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _audit_log, _evidence, _ledger
@@ -36,28 +36,6 @@ def make_release(path, **options):
 
 def run(lab, gate, workspace, *extra):
     return lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace, *extra)
-
-
-def tree_digest(*roots):
-    """One digest of every file (path, content) and link under the roots, .stage excluded."""
-    entries = []
-    for root in roots:
-        for folder, dirs, names in os.walk(root):
-            dirs[:] = [d for d in dirs if d != ".stage"]
-            entries += [os.path.join(folder, name) for name in names]
-    digest = hashlib.sha256()
-    for path in sorted(entries):
-        digest.update(path.encode())
-        if os.path.islink(path):
-            digest.update(os.readlink(path).encode())
-        else:
-            with open(path, "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
-    return digest.hexdigest()
-
-
-def host_roots(lab):
-    return [h["root"] for h in lab.state["hosts"]]
 
 
 def test_preflight_lists_every_problem_and_nothing_is_touched(lab, tmp_path):

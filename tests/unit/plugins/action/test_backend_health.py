@@ -153,3 +153,17 @@ def test_an_unknown_service_state_is_not_taken_for_stopped(closed_port):
 def test_arguments_are_checked():
     result = run(make_plugin(dict(url="http://127.0.0.1:1/", version="1.4.0", service={"platform": "windows"}), []))
     assert result["failed"] and "name" in result["msg"]
+
+
+@pytest.mark.parametrize("progress, attempts, within", [
+    (4, 3, "within 4 s, what was left of the rollout's progress deadline"),
+    (100, 6, "within 10 s (6 attempts)"),
+    # A rollout already past its deadline still asks once, and says why it stops there.
+    (-5, 1, "within 0 s, what was left of the rollout's progress deadline"),
+])
+def test_the_rollouts_progress_deadline_caps_the_wait(server, progress, attempts, within):
+    url, answers = server
+    answers.append((503, '{"status": "starting"}'))
+    result = run(make_plugin(dict(url=url, version="1.4.0", service=LINUX, delay=2, deadline=10, progress=progress), []))
+    assert result["failed"] and within in result["msg"], result["msg"]
+    assert result["attempts"] == attempts

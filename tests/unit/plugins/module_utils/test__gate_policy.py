@@ -104,3 +104,31 @@ def test_order_alone_decides_the_early_check(gate, version, ledger, blocked):
     elif blocked == ROLLBACK:
         assert len(problems) == 1 and "version %s was rolled back at" % version in problems[0]
         assert "'Unblocked' record with a reason" in problems[0] and "playbooks/unblock.yml" in problems[0]
+
+
+RB, UB = gp.ROLLED_BACK, gp.UNBLOCKED
+
+
+@pytest.mark.parametrize("ledger, blocking", [
+    ([], None),
+    ([("Alpha", "1.4.0", NSR)], None),
+    ([("Beta", "1.4.0", RB)], 0),
+    # The latest Rolled Back / Unblocked record of the version decides, whatever its gate.
+    ([("Beta", "1.4.0", RB), ("Beta", "1.4.0", UB, "CHG-1")], None),
+    ([("Beta", "1.4.0", RB), ("GA", "1.4.0", UB, "CHG-1")], None),
+    ([("Alpha", "1.4.0", RB), ("Beta", "1.4.0", RB)], 1),
+    ([("Alpha", "1.4.0", RB), ("Beta", "1.4.0", RB), ("Beta", "1.4.0", UB, "CHG-2")], None),
+    ([("Beta", "1.4.0", RB), ("Beta", "1.4.0", UB, "CHG-1"), ("GA", "1.4.0", RB)], 2),
+    # A later approval is no unblock; another version's records do not count.
+    ([("Beta", "1.4.0", RB), ("Beta", "1.4.0", NSR)], 0),
+    ([("Beta", "1.4.0", RB), ("Beta", "1.4.1", UB, "CHG-3")], 0),
+    ([("Beta", "1.4.1", RB)], None),
+    ([("Beta", "1.4.0", UB, "why")], None),
+])
+def test_rollback_block_is_the_rolled_back_record_in_force(ledger, blocking):
+    records = [_Record(*r) for r in ledger]
+    found = gp.rollback_block("1.4.0", records)
+    if blocking is None:
+        assert found is None
+    else:
+        assert found is records[blocking]

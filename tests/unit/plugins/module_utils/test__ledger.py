@@ -152,3 +152,68 @@ def test_two_processes_appending_at_once_lose_nothing(workspace):
     records = _ledger.verify(str(workspace))
     approvers = sorted(r.fields["approver"] for r in records)
     assert approvers == sorted(["P-%d" % n for n in range(40)] + ["Q-%d" % n for n in range(40)])
+
+
+def rollback_fields(**extra):
+    result = dict(gate="Beta", status="Rolled Back", version="1.4.0", approver="DEPLOY-LEE", operator="deploy-bot",
+                  reason="health check failed on backend1", target="1.3.0,1.3.2", outcome="verified",
+                  evidence="logs/deploy/rollback_1.4.0_*.json", manifest_sha256="c" * 64)
+    result.update(extra)
+    return result
+
+
+def test_target_and_outcome_come_after_reason_and_round_trip():
+    line = _ledger.format_record("2025-10-03T15:00:00+09:00", rollback_fields(), "0" * 64)
+    assert line == ("2025-10-03T15:00:00+09:00 | Stage9 | gate=Beta | status=Rolled Back | version=1.4.0 "
+                    "| approver=DEPLOY-LEE | operator=deploy-bot | reason=health check failed on backend1 "
+                    "| target=1.3.0,1.3.2 | outcome=verified | evidence=logs/deploy/rollback_1.4.0_*.json "
+                    "| manifest_sha256=%s | prev=%s" % ("c" * 64, "0" * 64))
+    record = _ledger.parse_record(line, "task_execution_20251003.log", 1)
+    assert record.fields == rollback_fields() and record.prev == "0" * 64 and record.text == line
+
+
+@pytest.mark.parametrize("absent", ["operator", "reason", "target", "outcome"])
+def test_each_optional_field_may_be_left_out(absent):
+    kept = rollback_fields()
+    del kept[absent]
+    line = _ledger.format_record("2025-10-03T15:00:00+09:00", kept, "0" * 64)
+    assert "%s=" % absent not in line
+    assert _ledger.parse_record(line, "x", 1).fields == kept
+
+
+def test_records_with_target_and_outcome_chain_and_verify(ledger):
+    appended = _ledger.append(str(ledger), rollback_fields(), now=at(4, 11))
+    unblocked = _ledger.append(str(ledger), rollback_fields(status="Unblocked", target=None, outcome=None,
+                                                            approver="OWNER-PARK", reason="CHG-1234"), now=at(4, 12))
+    records = _ledger.verify(str(ledger))
+    assert [r.digest for r in records[-2:]] == [appended.digest, unblocked.digest]
+    assert records[-2].fields["target"] == "1.3.0,1.3.2" and records[-2].fields["outcome"] == "verified"
+    assert "target" not in records[-1].fields and records[-1].prev == appended.digest
+    assert records[-2].as_dict(str(ledger))["line"] == 3
+
+
+@pytest.mark.parametrize("swap", [("target", "outcome"), ("reason", "target"), ("outcome", "evidence"),
+                                  ("operator", "outcome")])
+def test_fields_out_of_order_are_refused(ledger, swap):
+    line = _ledger.format_record("2025-10-04T11:00:00+09:00", rollback_fields(),
+                                 _ledger.verify(str(ledger))[-1].digest)
+    parts = line.split(" | ")
+    names = [p.partition("=")[0] for p in parts]
+    first, second = names.index(swap[0]), names.index(swap[1])
+    parts[first], parts[second] = parts[second], parts[first]
+    shuffled = " | ".join(parts)
+    with pytest.raises(_ledger.LedgerError, match="not in the ledger's order"):
+        _ledger.parse_record(shuffled, "x", 1)
+    day4 = ledger / "logs/task_execution_20251004.log"
+    day4.write_text(day4.read_text() + shuffled + "\n")
+    assert_broken_at(ledger, "logs/task_execution_20251004.log line 3", "not in the ledger's order")
+
+
+@pytest.mark.parametrize("bad", [dict(target="1.3.0|1.3.2"), dict(outcome="verified\nstatus=GA Approved"),
+                                 dict(target=""), dict(outcome=" verified")])
+def test_bad_target_or_outcome_writes_nothing(workspace, bad):
+    with pytest.raises(ValidationError) as exc:
+        _ledger.append(str(workspace), rollback_fields(**bad), now=at(3, 9))
+    name, value = list(bad.items())[0]
+    assert "%s %r" % (name, value) in str(exc.value)
+    assert _ledger.ledger_files(str(workspace)) == []

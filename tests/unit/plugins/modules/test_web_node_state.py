@@ -77,3 +77,81 @@ def test_server_running_from_the_pid_file(run_module, root, tmp_path):
 def test_a_bad_manifest_is_refused(run_module, root):
     failed, result = run_module(web_node_state, dict(root=str(root), expected="garbage line\n"))
     assert failed and "expected: manifest line 1" in result["msg"]
+
+
+# --- folders: the target version's release folders, asked about before a rollback switches -----------------
+
+PREVIOUS = {"index.html": b"<html>1.3.2</html>\n", "assets/app.js": b"console.log(0)\n"}
+PREVIOUS_MANIFEST = "".join("%s  %s\n" % (hashlib.sha256(PREVIOUS[p]).hexdigest(), p) for p in sorted(PREVIOUS))
+
+
+def release(root, name, files=PREVIOUS):
+    for path, data in files.items():
+        (root / "releases" / name / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / "releases" / name / path).write_bytes(data)
+    return root / "releases" / name
+
+
+def ask(run_module, root, folders, expected=PREVIOUS_MANIFEST):
+    failed, result = run_module(web_node_state, dict(root=str(root), expected=expected, folders=folders),
+                                check_mode=True)
+    assert not failed, result
+    return result
+
+
+@pytest.mark.parametrize("make, state", [
+    (lambda r: release(r, "1.3.2"), {"exists": True, "matches": True}),
+    (lambda r: (release(r, "1.3.2") / "debug.js").write_bytes(b"x"), {"exists": True, "matches": False}),
+    (lambda r: (release(r, "1.3.2") / "index.html").write_bytes(b"defaced"), {"exists": True, "matches": False}),
+    (lambda r: (release(r, "1.3.2") / "assets" / "app.js").unlink(), {"exists": True, "matches": False}),
+    (lambda r: os.symlink("/etc/passwd", str(release(r, "1.3.2") / "assets" / "passwd")),
+     {"exists": True, "matches": False}),
+    (lambda r: None, {"exists": False, "matches": False}),
+    (lambda r: (r / "releases" / "1.3.2").write_bytes(b"a file, not a folder"), {"exists": False, "matches": False}),
+])
+def test_each_folder_is_checked_against_the_manifest(run_module, root, make, state):
+    make(root)
+    result = ask(run_module, root, ["1.3.2"])
+    assert result["folders"] == {"1.3.2": state}
+    assert result["link_target"] == "releases/1.4.0" and not result["matches"], "the live release is 1.4.0's"
+
+
+def test_both_folders_of_a_version(run_module, root):
+    release(root, "1.3.2+1")
+    result = ask(run_module, root, ["1.3.2", "1.3.2+1"])
+    assert result["folders"] == {"1.3.2": {"exists": False, "matches": False},
+                                 "1.3.2+1": {"exists": True, "matches": True}}
+
+
+def test_a_link_named_like_a_release_is_never_followed(run_module, root):
+    release(root, "1.3.2")
+    os.symlink("1.3.2", str(root / "releases" / "1.3.2+1"))
+    os.symlink(str(release(root.parent / "elsewhere", "1.3.2")), str(root / "releases" / "1.3.1"))
+    result = ask(run_module, root, ["1.3.2", "1.3.2+1", "1.3.1"])
+    assert result["folders"] == {"1.3.2": {"exists": True, "matches": True},
+                                 "1.3.2+1": {"exists": False, "matches": False},
+                                 "1.3.1": {"exists": False, "matches": False}}
+
+
+def test_the_live_folder_can_be_asked_about_too(run_module, root):
+    result = ask(run_module, root, ["1.4.0"], expected=MANIFEST)
+    assert result["matches"] and result["folders"] == {"1.4.0": {"exists": True, "matches": True}}
+
+
+def test_current_names_a_release_folder_not_the_live_pointer(run_module, root):
+    """"current" is a valid version (and so folder) name: it is releases/current, never the live
+    pointer <root>/current, which here points at a matching release."""
+    result = ask(run_module, root, ["current"], expected=MANIFEST)
+    assert result["folders"] == {"current": {"exists": False, "matches": False}}
+
+
+@pytest.mark.parametrize("name", ["../x", "..", "1.3.2/../../etc", "/etc", ".hidden", "1.3.2+0", "1.3.2+", ""])
+def test_a_name_that_is_not_a_release_folder_is_refused(run_module, root, name):
+    failed, result = run_module(web_node_state, dict(root=str(root), expected=PREVIOUS_MANIFEST,
+                                                     folders=["1.3.2", name]))
+    assert failed
+    assert result["msg"] == "folders: %r is not a release folder name (<version> or <version>+<n>)" % (name,)
+
+
+def test_no_folders_asked_none_reported(run_module, root):
+    assert ask(run_module, root, [])["folders"] == {}

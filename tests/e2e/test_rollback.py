@@ -1,0 +1,468 @@
+# -*- coding: utf-8 -*-
+"""Failure drills on a lab (issue 9): every way a deployment can end - good, failed, killed,
+rolled back - leaves each web node serving exactly one whole, verified release and the
+records saying so. A poller fetches every node's page, one of its assets, and the backend's
+health throughout the runs that switch what is served, and every response counts.
+
+The tests share one lab and run in file order, each starting from the state the one before
+left (the versions are separate release workspaces, as release folders are in production).
+RML_DRILL_ROUNDS (default 1) sets the rounds of the iterative drill at the end.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+from labtools import BIN, ROOT, host_roots, running_lab, tree_digest
+from poller import Poller, manifests
+from rml_lab import control, processes, release, sshd
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _tree
+
+FILES = 120
+DATE = "2025-09-29"
+NOTES = "deliverables/release_notes_%s.md" % DATE
+DEADLINE = ["-e", "routing_ml_verify_health_deadline=8"]
+ROUNDS = int(os.environ.get("RML_DRILL_ROUNDS", "1"))
+# Results as one JSON line each: messages are matched whole, never as the yaml form wraps them.
+ENV = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    # Four web nodes, so that GA runs three batches: node1, then node2 and node3, then dmz1.
+    with running_lab(str(tmp_path_factory.mktemp("rollback-lab")), farm=3, dmz=1, backend=1) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def workspaces(tmp_path_factory):
+    made = {}
+
+    def make(version, **options):
+        if version not in made:
+            path = str(tmp_path_factory.mktemp("release-" + version))
+            release.build(path, release.Options(version=version, date=DATE, files=FILES, **options))
+            made[version] = path
+        return made[version]
+
+    return make
+
+
+def play(lab, name, *args):
+    return lab.playbook(name, *args, **ENV)
+
+
+def deploy(lab, workspace, version, gate, *extra):
+    return play(lab, "deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
+                        "-e", "routing_ml_version=%s" % version, *(DEADLINE + list(extra)))
+
+
+def through(lab, workspace, version, gates=("alpha", "beta", "ga")):
+    for gate in gates:
+        rc, output, dummy = deploy(lab, workspace, version, gate)
+        assert rc == 0, output[-5000:]
+
+
+def rollback(lab, workspace, version, gate, *extra, reason="drill"):
+    return play(lab, "rollback.yml", "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % version,
+                        "-e", "routing_ml_gate=%s" % gate, "-e", json.dumps({"routing_ml_rollback_reason": reason}),
+                        *(DEADLINE + list(extra)))
+
+
+def web(lab):
+    return [h for h in lab.state["hosts"] if "web_root" in h]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read()
+
+
+def served(host):
+    page = fetch("http://%s:%d/index.html" % (host["address"], host["http_port"])).decode()
+    return re.search(r'name="routing-ml-version" content="([^"]+)"', page).group(1)
+
+
+def health(lab):
+    backend = lab.hosts["backend1"]
+    return json.loads(fetch("http://%s:%d/api/health" % (backend["address"], backend["backend_port"])))
+
+
+def live(host):
+    """``(folder, version)`` the node's live pointer names, after checking that the folder is
+    one whole release: exactly that version's files, byte for byte."""
+    target = os.readlink(os.path.join(host["web_root"], "current"))
+    folder = target.split("/")[-1]
+    version = folder.split("+")[0]
+    expected = manifests([version], FILES)[version]
+    assert _tree.tree_manifest(os.path.join(host["web_root"], target)) == expected, "%s: %s is not whole" % (
+        host["name"], target)
+    return folder, version
+
+
+def versions_live(lab):
+    return dict((h["name"], live(h)[1]) for h in web(lab))
+
+
+def changed_hosts(counts):
+    return set(host for host, count in counts.items() if count["changed"])
+
+
+def ledger(workspace):
+    lines = []
+    folder = os.path.join(workspace, "logs")
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("task_execution_"):
+            lines += open(os.path.join(folder, name)).read().splitlines()
+    return lines
+
+
+def lock_file(lab):
+    return os.path.join(lab.dir, "locks", "lab.lock")
+
+
+def poller(lab, versions):
+    return Poller(web=["http://%s:%d" % (h["address"], h["http_port"]) for h in web(lab)],
+                  backend=["http://%s:%d/api/health" % (lab.hosts["backend1"]["address"], lab.hosts["backend1"]["backend_port"])],
+                  versions=manifests(versions, FILES), interval=0.05, limit_seconds=400)
+
+
+def assert_no_torn_page(report, versions=None, switches=1):
+    """No page was ever mixed or half-written, and no node went down; a page whose asset went
+    missing only as its node switched between the page's two requests is a switch race, not
+    a torn release. Each node showed only ``versions`` (when given), switching at most
+    ``switches`` times."""
+    print(json.dumps(report["totals"]))
+    for url, target in report["targets"].items():
+        if target["kind"] != "web":
+            continue
+        counts = target["counts"]
+        assert counts["mixed"] == 0 and counts["unknown"] == 0 and counts["non200"] == 0, (url, target["bad"])
+        assert counts["missing"] == target["switch_races"], (url, target["bad"])
+        assert target["samples"] > 0
+        assert len(target["changes"]) <= switches, (url, target["changes"])
+        assert versions is None or set(target["versions"]) <= set(versions), (url, target["versions"])
+
+
+def run_in_background(lab, name, *args):
+    command = [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", name)] + list(args)
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=lab.env(**ENV),
+                            universal_newlines=True, start_new_session=True)
+
+
+def read_until(process, text, seen):
+    for line in process.stdout:
+        seen.append(line)
+        if text in line:
+            return True
+    return False
+
+
+# 1. Integrity first --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def old(lab, workspaces):
+    workspace = workspaces("1.3.0")
+    through(lab, workspace, "1.3.0")
+    return workspace
+
+
+def test_a_tampered_installer_or_bundle_file_stops_the_run_before_any_host(lab, old, tmp_path):
+    for what in ("installer", "bundle"):
+        workspace = str(tmp_path / what)
+        release.build(workspace, release.Options(version="1.3.1", date=DATE, files=FILES))
+        if what == "installer":
+            with open(os.path.join(workspace, "build/windows/RoutingMLInstaller_1.3.1.exe"), "ab") as handle:
+                handle.write(b"\0")
+        else:
+            path = os.path.join(workspace, "build/frontend/RoutingMLFrontend_1.3.1.zip")
+            files = release.bundle_files("1.3.1", FILES)
+            files["index.html"] = files["index.html"].replace(b"</body>", b"<script>tampered</script></body>")
+            with zipfile.ZipFile(path, "w") as archive:
+                for name, data in sorted(files.items()):
+                    archive.writestr(name, data)
+        before = tree_digest(*host_roots(lab))
+        rc, output, counts = deploy(lab, workspace, "1.3.1", "alpha")
+        assert rc != 0
+        assert "RoutingML%s_1.3.1" % ("Installer" if what == "installer" else "Frontend") in output
+        assert re.search(r"sha256|digest", output, re.I)
+        assert tree_digest(*host_roots(lab)) == before, "%s: a host or the share changed" % what
+        assert changed_hosts(counts) <= {"localhost"}
+        assert not os.path.exists(lock_file(lab)), "a refused run leaves no lock"
+
+
+def test_rollback_without_a_previous_release_is_refused_before_any_change(lab, old):
+    before, lines = tree_digest(*host_roots(lab)), ledger(old)
+    rc, output, counts = rollback(lab, old, "1.3.0", "GA")
+    assert rc != 0
+    assert "rollback of 1.3.0 refused before any host changed: " in output
+    for host in ("node1", "node2", "node3", "dmz1"):
+        assert "%s: no release before 1.3.0 is known" % host in output and "; it runs 1.3.0" in output
+    assert "backend1: no backup of the version 1.3.0 replaced" in output
+    assert tree_digest(*host_roots(lab)) == before
+    assert ledger(old) == lines
+    assert not os.path.exists(lock_file(lab))
+
+
+# 2. Rollback by playbook ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def new(lab, old, workspaces):
+    workspace = workspaces("1.4.0")
+    through(lab, workspace, "1.4.0")
+    assert set(versions_live(lab).values()) == {"1.4.0"} and health(lab)["version"] == "1.4.0"
+    return workspace
+
+
+def test_check_mode_shows_each_hosts_target_and_the_lock_and_changes_nothing(lab, new):
+    before, lines = tree_digest(*host_roots(lab)), ledger(new)
+    rc, output, counts = rollback(lab, new, "1.4.0", "GA", "--check")
+    assert rc == 0, output[-4000:]
+    for host in ("node1", "node2", "node3", "dmz1"):
+        assert "%s: 1.4.0 -> releases/1.3.0 (verified, switched as it is)" % host in output
+    assert re.search(r"backend1: 1\.4\.0 -> 1\.3\.0 from nas1:\S+/backup/1\.3\.0, installer sha256 [0-9a-f]{64}", output)
+    assert "check mode: would take the lock of lab" in output
+    assert tree_digest(*host_roots(lab)) == before
+    assert ledger(new) == lines
+
+
+def test_rollback_after_a_good_ga_switches_back_and_reinstalls_the_backup(lab, new):
+    with poller(lab, ["1.3.0", "1.4.0"]) as watching:
+        started = time.monotonic()
+        rc, output, counts = rollback(lab, new, "1.4.0", "GA", reason="CHG-42 users report errors")
+        seconds = time.monotonic() - started
+        time.sleep(0.5)
+    assert rc == 0, output[-5000:]
+    print("rollback.yml after GA: %.1f s" % seconds)
+    print(watching.format_report())
+    assert versions_live(lab) == dict((h["name"], "1.3.0") for h in web(lab))
+    assert all(live(h)[0] == "1.3.0" for h in web(lab)), "switched to the folder the node kept, nothing copied"
+    assert all(served(h) == "1.3.0" for h in web(lab))
+    assert health(lab)["version"] == "1.3.0"
+    last = ledger(new)[-1]
+    assert "| gate=GA | status=Rolled Back | version=1.4.0 |" in last
+    assert "| reason=CHG-42 users report errors | target=1.3.0 | outcome=verified |" in last
+    notes = open(os.path.join(new, NOTES)).read()
+    assert "| 1.4.0 | 1.3.0 | verified | GA: CHG-42 users report errors |" in notes
+    for host in ("node1", "node2", "node3", "dmz1", "backend1"):
+        record = json.load(open(os.path.join(new, "logs/deploy/rollback_1.4.0_%s.json" % host)))
+        assert record["outcome"] == "ok" and record["details"]["target"] == "1.3.0", record
+    report = watching.report()
+    assert_no_torn_page(report)
+    for url, target in report["targets"].items():
+        if target["kind"] == "web":
+            assert target["versions"] == ["1.4.0", "1.3.0"], (url, target["versions"])
+
+
+def test_a_second_rollback_changes_nothing_and_adds_no_ledger_line(lab, new):
+    lines = ledger(new)
+    rc, output, counts = rollback(lab, new, "1.4.0", "GA", reason="CHG-42 users report errors")
+    assert rc == 0, output[-4000:]
+    assert changed_hosts(counts) == set(), counts
+    assert ledger(new) == lines
+
+
+def test_the_rolled_back_version_waits_for_an_unblock_with_a_reason(lab, new):
+    before = tree_digest(*host_roots(lab))
+    rc, output, counts = deploy(lab, new, "1.4.0", "ga")
+    assert rc != 0 and "version 1.4.0 was rolled back at GA" in output
+    assert set(counts) == {"localhost"} and tree_digest(*host_roots(lab)) == before
+    rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0",
+                                      "-e", "routing_ml_gate=GA")
+    assert rc != 0 and "routing_ml_reason" in output, "an unblock needs a reason"
+    rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0",
+                                      "-e", "routing_ml_gate=GA", "-e", json.dumps({"routing_ml_reason": "CHG-43 fixed"}))
+    assert rc == 0, output[-3000:]
+    assert "| status=Unblocked | version=1.4.0 | approver=OWNER-PARK |" in ledger(new)[-1]
+    rc, output, counts = deploy(lab, new, "1.4.0", "ga")
+    assert rc == 0, output[-5000:]
+    assert set(versions_live(lab).values()) == {"1.4.0"} and health(lab)["version"] == "1.4.0"
+
+
+def test_a_deployment_or_a_rollback_is_refused_while_another_deployment_runs(lab, new):
+    first = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0")
+    try:
+        deadline = time.monotonic() + 60
+        while not os.path.exists(lock_file(lab)):
+            assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
+            time.sleep(0.1)
+        holder = json.load(open(lock_file(lab)))
+        for name, args in (("deploy_beta.yml", ["-e", "routing_ml_version=1.4.0"]),
+                           ("rollback.yml", ["-e", "routing_ml_version=1.4.0", "-e", "routing_ml_gate=GA",
+                                             "-e", "routing_ml_rollback_reason=second"])):
+            started = time.monotonic()
+            rc, output, counts = play(lab, name, "-e", "routing_ml_workspace=%s" % new, *args)
+            assert rc != 0 and time.monotonic() - started < 30
+            assert "pid %d" % holder["pid"] in output and "deploy GA 1.4.0" in output, output[-3000:]
+            assert set(counts) == {"localhost"}
+        out, dummy = first.communicate(timeout=300)
+        assert first.returncode == 0, out[-4000:]
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert not os.path.exists(lock_file(lab))
+
+
+# 3. Automatic rollback --------------------------------------------------------------------------
+
+def test_a_backend_that_fails_health_is_rolled_back_automatically(lab, new, workspaces):
+    workspace = workspaces("1.5.0", unhealthy=True)
+    with poller(lab, ["1.4.0"]) as watching:
+        rc, output, counts = deploy(lab, workspace, "1.5.0", "alpha")
+    print(watching.format_report())
+    assert rc != 0
+    message = output[output.index("Stage 9 Alpha deployment of 1.5.0 failed"):]
+    assert "backend1 (backend): Wait for /api/health" in message and "HTTP 500" in message
+    assert "Rolled back (this run's changes only): backend1 1.5.0 -> 1.4.0" in message
+    assert health(lab)["version"] == "1.4.0"
+    assert versions_live(lab)["node1"] == "1.4.0", "the frontend never started"
+    assert not os.path.exists(os.path.join(workspace, "logs/deploy/frontend_sync_1.5.0_node1.json"))
+    last = ledger(workspace)[-1]
+    assert "| gate=Alpha | status=Rolled Back | version=1.5.0 |" in last and "| target=1.4.0 | outcome=verified |" in last
+    assert "| 1.5.0 | 1.4.0 | verified | Alpha: automatic: backend1 failed verification of 1.5.0 |" in \
+        open(os.path.join(workspace, NOTES)).read()
+    assert not os.path.exists(lock_file(lab))
+    assert_no_torn_page(watching.report())
+
+
+def test_halt_leaves_the_failed_host_for_inspection_and_records_it(lab, new, workspaces):
+    workspace = workspaces("1.5.1", unhealthy=True)
+    rc, output, counts = deploy(lab, workspace, "1.5.1", "alpha", "-e", "routing_ml_on_failure=halt")
+    assert rc != 0
+    message = output[output.index("Stage 9 Alpha deployment of 1.5.1 failed"):]
+    assert "Rolled back: nothing (routing_ml_on_failure=halt)" in message
+    assert "backend1 left as it failed (halt)" in message
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        health(lab)
+    assert answer.value.code == 500, "left as it failed, for inspection"
+    record = json.load(open(os.path.join(workspace, "logs/deploy/rollback_1.5.1_backend1.json")))
+    assert record["outcome"] == "halted" and "HTTP 500" in record["details"]["message"]
+    assert not any("Rolled Back" in line for line in ledger(workspace))
+    assert versions_live(lab)["node1"] == "1.4.0"
+    # The operator rolls it back by playbook, from the backup the halted run took.
+    rc, output, counts = rollback(lab, workspace, "1.5.1", "Alpha", reason="inspected, going back")
+    assert rc == 0, output[-5000:]
+    assert health(lab)["version"] == "1.4.0"
+    assert "| gate=Alpha | status=Rolled Back | version=1.5.1 |" in ledger(workspace)[-1]
+
+
+def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, workspaces):
+    workspace = workspaces("1.6.0")
+    through(lab, workspace, "1.6.0", ("alpha", "beta"))
+    assert versions_live(lab) == {"node1": "1.6.0", "node2": "1.4.0", "node3": "1.4.0", "dmz1": "1.6.0"}
+    # A served check that cannot pass for 1.6.0: a file only 1.4.0's bundle has.
+    only_old = sorted(set(release.bundle_files("1.4.0", FILES)) - set(release.bundle_files("1.6.0", FILES)))[0]
+    with poller(lab, ["1.4.0", "1.6.0"]) as watching:
+        rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", "-e", "routing_ml_frontend_probe_file=%s" % only_old)
+    print(watching.format_report())
+    assert rc != 0
+    message = output[output.index("Stage 9 GA deployment of 1.6.0 failed"):]
+    assert "node2 (frontend)" in message and "node3 (frontend)" in message
+    assert "Rolled back (this run's changes only): node2 1.6.0 -> 1.4.0, node3 1.6.0 -> 1.4.0" in message
+    assert versions_live(lab) == {"node1": "1.6.0", "node2": "1.4.0", "node3": "1.4.0", "dmz1": "1.6.0"}
+    assert health(lab)["version"] == "1.6.0", "the backend was not changed by this run, so it stays"
+    frontend = output[output.index("PLAY [Frontend on the web nodes"):output.index("PLAY [After a failure")]
+    assert "[dmz1]" not in frontend, "the third batch never started"
+    assert "| gate=GA | status=Rolled Back | version=1.6.0 |" in ledger(workspace)[-1]
+    assert_no_torn_page(watching.report())
+
+
+# 4. A node lost mid-rollout, the controller killed mid-sync -------------------------------------
+
+def kill_sshd(host):
+    """The node's sshd and every session it serves: the controller's master connection too."""
+    pid = processes.read_pid(host["sshd_pidfile"])
+    subprocess.run(["pkill", "-KILL", "-P", str(pid)], check=False)
+    processes.stop(host["sshd_pidfile"], sig=signal.SIGKILL)
+
+
+def test_a_node_whose_sshd_dies_mid_rollout_stops_the_later_batches(lab, workspaces):
+    workspace = workspaces("1.7.0")
+    through(lab, workspace, "1.7.0", ("alpha", "beta"))
+    run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                            "-e", "routing_ml_version=1.7.0", *DEADLINE)
+    seen = []
+    try:
+        assert read_until(run, "PLAY [Frontend on the web nodes", seen), "".join(seen)[-3000:]
+        kill_sshd(lab.hosts["node3"])
+        out, dummy = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    output = "".join(seen) + out
+    assert run.returncode != 0
+    assert re.search(r"node3.*UNREACHABLE", output), output[-3000:]
+    frontend = output[output.index("PLAY [Frontend on the web nodes"):]
+    assert "[dmz1]" not in frontend.split("PLAY RECAP")[0], "the batch after node3's never started"
+    now = versions_live(lab)  # every node whole, whatever it serves
+    assert now["node1"] == now["dmz1"] == "1.7.0" and now["node3"] == "1.4.0"
+    assert not os.path.exists(lock_file(lab)), "the callback frees the lock of a failed run"
+    control.up(lab.dir, lab.state["octet"], *lab.state["counts"], python=sys.executable)
+    rc, output, counts = deploy(lab, workspace, "1.7.0", "ga")
+    assert rc == 0, output[-5000:]
+    assert set(versions_live(lab).values()) == {"1.7.0"}
+
+
+def test_drill_rounds_of_deploy_kill_rerun_and_rollback(lab, workspaces):
+    """Each round: a new version through Alpha and Beta, GA killed (SIGKILL) while it
+    mirrors, the stale lock cleared on the record, GA again until nothing changes, then
+    rolled back; every node one whole release throughout, no torn page seen."""
+    previous = "1.7.0"
+    for number in range(1, ROUNDS + 1):
+        version = "2.%d.0" % number
+        workspace = workspaces(version)
+        through(lab, workspace, version, ("alpha", "beta"))
+        with poller(lab, [previous, version]) as watching:
+            run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                                    "-e", "routing_ml_version=%s" % version, *DEADLINE)
+            seen = []
+            try:
+                assert read_until(run, "Mirror the bundle into a release folder that is not live", seen)
+                time.sleep(0.3)
+            finally:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.wait()
+            time.sleep(2)  # workers of the killed run finish the task they had
+            versions_live(lab)
+            assert os.path.exists(lock_file(lab)), "SIGKILL leaves the lock"
+            rc, output, counts = deploy(lab, workspace, version, "ga")
+            assert rc != 0 and "that process is gone" in output and "unlock.yml" in output, output[-3000:]
+            rc, output, counts = play(lab, "unlock.yml", "-e", "routing_ml_environment=lab",
+                                              "-e", json.dumps({"routing_ml_unlock_reason": "drill round %d" % number}))
+            assert rc == 0, output[-3000:]
+            history = open(os.path.join(lab.dir, "locks", "lock_history.jsonl")).read().splitlines()
+            assert json.loads(history[-1])["reason"] == "drill round %d" % number
+            rc, output, counts = deploy(lab, workspace, version, "ga")
+            assert rc == 0, output[-5000:]
+            rc, output, counts = deploy(lab, workspace, version, "ga")
+            assert rc == 0 and changed_hosts(counts) <= {"localhost"}, counts
+            assert set(versions_live(lab).values()) == {version}
+            rc, output, counts = rollback(lab, workspace, version, "GA")
+            assert rc == 0, output[-5000:]
+            assert set(versions_live(lab).values()) == {previous} and health(lab)["version"] == previous
+        print(watching.format_report())
+        assert_no_torn_page(watching.report(), [previous, version], switches=2)
+        # Retention: live, previous-good and at most three more release folders per node.
+        for host in web(lab):
+            folders = [n for n in os.listdir(os.path.join(host["web_root"], "releases")) if not n.startswith(".")]
+            assert len(folders) <= 5, (host["name"], folders)
+        rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                                          "-e", "routing_ml_version=%s" % version, "-e", "routing_ml_gate=GA",
+                                          "-e", json.dumps({"routing_ml_reason": "next round"}))
+        assert rc == 0, output[-3000:]
+
