@@ -83,7 +83,7 @@ def registered(inventory_vars):
         "routing_ml_release_notes": "deliverables/release_notes_2025-09-29.md",
         "routing_ml_running_version": "1.3.2",
         "routing_ml_backend_database_url": "access:///C:/RoutingML/data/RoutingML_RSL.accdb",
-        "routing_ml_frontend_manifest": {"manifest": MANIFEST, "count": 1, "sha256": "b" * 64},
+        "routing_ml_bundle_manifest": {"manifest": MANIFEST, "count": 1, "sha256": "b" * 64},
         "ansible_check_mode": False,
         "_routing_ml_running": {"content": base64.b64encode(b"\xef\xbb\xbf1.3.2\r\n").decode()},
         "_routing_ml_backend_service_info": {"exists": True, "services": [{"state": "running", "start_mode": "auto"}]},
@@ -146,7 +146,7 @@ class Renderer(object):
 
     def variables(self, role, extra=None):
         variables = {}
-        for name in ("preflight", "backup", "backend", "frontend", "verify", "rollback"):
+        for name in ("common", "preflight", "backup", "backend", "frontend", "verify", "rollback"):
             variables.update(trusted(load_yaml("roles", name, "defaults", "main.yml") or {}))
         variables.update(self.host_vars)
         # Role vars stand above the inventory, as in a run.
