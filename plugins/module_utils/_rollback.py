@@ -163,6 +163,7 @@ def outcome_message(version, gate, failures, results, on_failure="rollback"):
                      "version they had before")
     return "\n".join(lines)
 
+
 def _host(result):
     return result.get("host") or ""
 

@@ -66,7 +66,7 @@ options:
     default: ""
   progress:
     description:
-      - Seconds left of the rollout's progress deadline (as Kubernetes' C(progressDeadlineSeconds):
+      - Seconds left of the rollout's progress deadline (as with Kubernetes' C(progressDeadlineSeconds),
         the whole rollout, every batch, must be healthy by then). When less than O(deadline),
         the wait ends then, and the failure says the progress deadline ran out. Unset - no
         such deadline.
