@@ -32,10 +32,15 @@ def rollback_problem(entry, name, version, running, needs_copy=False, platform="
     return _rollback.host_problem(name, entry, version, running, needs_copy, can_copy=platform != "windows")
 
 
+def lost_host_failures(hosts):
+    return _rollback.lost_host_failures(hosts)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "host_facts": host_facts,
             "rollback_outcome": rollback_outcome,
             "rollback_problem": rollback_problem,
+            "lost_host_failures": lost_host_failures,
         }

@@ -143,7 +143,8 @@ def outcome_message(version, gate, failures, results, on_failure="rollback"):
         broken = [r for r in results if r.get("outcome") == "failed"]
         lines.append("Rolled back (this run's changes only): %s" % (
             ", ".join("%s %s -> %s" % (r["host"], r.get("from"), r.get("to")) for r in sorted(done, key=_host))
-            or "nothing (no host had been changed)"))
+            or ("nothing (no check failed: a lost host is not rolled back)"
+                if all(f.get("component") == "host" for f in failures) else "nothing (no host had been changed)")))
         for result in sorted(broken, key=_host):
             lines.append("  ROLLBACK FAILED on %s: %s" % (result["host"], result.get("message")))
     rolled_back = set(r.get("host") for r in results if r.get("outcome") == "rolled back")
@@ -183,3 +184,11 @@ def host_problem(name, entry, version, running, needs_copy=False, can_copy=True)
         return ("%s: no folder of %s verifies against its manifest, and an IIS node copies only from frontend\\latest, "
                 "which holds %s: put %s there and deploy it instead" % (name, target, version, target))
     return None
+
+
+def lost_host_failures(hosts):
+    """Failure entries for hosts Ansible took out of the run (unreachable, or failed outside a
+    check's rescue): nothing ran on them after that, so nothing is rolled back there."""
+    return [{"host": host, "component": "host", "task": "reaching the host",
+             "message": "unreachable (or failed outside the checks): later batches did not start; fix the host "
+                        "and run the deployment again"} for host in sorted(hosts)]

@@ -399,3 +399,11 @@ def test_host_problem(entry, running, needs_copy, can_copy, expected):
         assert problem is None
     else:
         assert problem is not None and problem.startswith(expected), problem
+
+
+def test_a_lost_host_ends_the_run_failed_and_nothing_is_rolled_back():
+    failures = _rollback.lost_host_failures(["node3"])
+    message = _rollback.outcome_message("1.7.0", "GA", failures, [])
+    assert "  node3 (host): reaching the host: unreachable (or failed outside the checks)" in message
+    assert "Rolled back (this run's changes only): nothing (no check failed: a lost host is not rolled back)" in message
+    assert message.splitlines()[-1].startswith("State now: node3 left as it failed")
