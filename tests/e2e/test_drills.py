@@ -141,8 +141,8 @@ def lock_file(lab):
     return os.path.join(lab.dir, "locks", "lab.lock")
 
 
-def poller(lab, versions):
-    return Poller(web=["http://%s:%d" % (h["address"], h["http_port"]) for h in web(lab)],
+def poller(lab, versions, nodes=None):
+    return Poller(web=["http://%s:%d" % (h["address"], h["http_port"]) for h in nodes or web(lab)],
                   backend=["http://%s:%d/api/health" % (lab.hosts["backend1"]["address"], lab.hosts["backend1"]["backend_port"])],
                   versions=manifests(versions, FILES), interval=0.05, limit_seconds=400)
 
@@ -401,16 +401,20 @@ def test_a_node_whose_sshd_dies_mid_rollout_stops_the_later_batches(lab, workspa
     workspace = workspaces("1.7.0")
     through(lab, workspace, "1.7.0", ("alpha", "beta"))
     before = versions_live(lab)
-    run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
-                            "-e", "routing_ml_version=1.7.0", *DEADLINE)
-    seen = []
-    try:
-        assert read_until(run, "PLAY [Frontend on the web nodes", seen), "".join(seen)[-3000:]
-        kill_sshd(lab.hosts["node3"])
-        out, dummy = run.communicate(timeout=300)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
+    serving = [h for h in web(lab) if before[h["name"]]]
+    with poller(lab, ["1.4.0", "1.6.0", "1.7.0"], serving) as watching:
+        run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                                "-e", "routing_ml_version=1.7.0", *DEADLINE)
+        seen = []
+        try:
+            assert read_until(run, "PLAY [Frontend on the web nodes", seen), "".join(seen)[-3000:]
+            kill_sshd(lab.hosts["node3"])
+            out, dummy = run.communicate(timeout=300)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+    print(watching.format_report())
+    assert_no_torn_page(watching.report(), ["1.4.0", "1.6.0", "1.7.0"])
     output = "".join(seen) + out
     assert run.returncode != 0
     assert re.search(r"node3.*UNREACHABLE", output), output[-3000:]
