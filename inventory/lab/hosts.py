@@ -41,7 +41,7 @@ def inventory():
         sys.exit("the lab in %s is not up: run ./dev lab up" % LAB_DIR)
     result = {"_meta": {"hostvars": {}},
               "all": {"children": list(GROUPS) + ["web", "share", "stage_alpha", "stage_beta", "stage_ga"],
-                      "vars": {"routing_ml_lab_dir": state["lab_dir"]}},
+                      "vars": dict(routing_ml_lab_dir=state["lab_dir"], **signing_vars(state))},
               "web": {"children": ["iis_farm", "dmz_nginx"]},
               # The host whose folder is the NAS/SCCM share (reached over SSH).
               "share": {"children": ["nas"]}}
@@ -54,6 +54,15 @@ def inventory():
         result["nas"]["vars"] = {"routing_ml_lab_smb": state["samba"]}
     result.update(stages(result))
     return result
+
+
+def signing_vars(state):
+    """The lab's allowed_signers and the controller's checkpoint key (`lab up` makes them)."""
+    signing = state.get("signing")
+    if not signing:
+        return {}
+    return {"routing_ml_allowed_signers": signing["allowed_signers"],
+            "routing_ml_ledger_signing_key": signing["controller_key"]}
 
 
 def stages(groups):

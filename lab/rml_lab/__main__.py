@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from . import control, release
+from . import control, release, signing
 
 DEFAULT_DIR = os.environ.get("ROUTING_ML_LAB_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".lab")
@@ -38,6 +38,10 @@ def main(argv=None) -> int:
                        ("--unhealthy", "the backend answers /api/health with 500"),
                        ("--crashing", "the backend's process dies on its first /api/health")):
         p_rel.add_argument(flag, action="store_true", help=text)
+    p_sign = sub.add_parser("sign", help="sign a gate's approval statement as the lab's sample approver")
+    p_sign.add_argument("workspace")
+    p_sign.add_argument("--version", required=True)
+    p_sign.add_argument("--gate", required=True, choices=sorted(signing.APPROVERS))
     args = parser.parse_args(argv)
 
     try:
@@ -47,6 +51,8 @@ def main(argv=None) -> int:
                 unchecked_qa=args.unchecked_qa, unapproved_notes=args.unapproved_notes, unhealthy=args.unhealthy,
                 crashing=args.crashing))
             print(json.dumps(made, indent=2))
+        elif args.command == "sign":
+            print(signing.sign_statement(args.dir, args.workspace, args.version, args.gate))
         elif args.command == "up":
             state = control.up(args.dir, args.octet, args.farm, args.dmz, args.backend, sys.executable)
             if not args.quiet:

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from . import nginx, processes, samba, sshd, topology
+from . import nginx, processes, samba, signing, sshd, topology
 from .topology import BACKEND_PORT, HTTP_PORT, SSH_PORT
 
 STATE = "state.json"
@@ -96,6 +96,7 @@ def up(lab_dir: str, lab_octet: int, farm: int, dmz: int, backend: int, python: 
             lab_dir, previous["octet"], previous["counts"]))
     started = time.monotonic()
     keys = _client_key(lab_dir)
+    signing_keys = signing.ensure(lab_dir)
     hosts = topology.plan(lab_octet, farm, dmz, backend)
     records = []
     for host in hosts:
@@ -127,7 +128,7 @@ def up(lab_dir: str, lab_octet: int, farm: int, dmz: int, backend: int, python: 
         if record["group"] == "backend":
             start_registered_service(record)
     state = dict(lab_dir=lab_dir, octet=lab_octet, counts=[farm, dmz, backend], user=getpass.getuser(),
-                 python=python, ssh=keys, hosts=records, samba=smb)
+                 python=python, ssh=keys, hosts=records, samba=smb, signing=signing_keys)
     _save_state(lab_dir, state)
     state["seconds"] = round(time.monotonic() - started, 2)
     return state

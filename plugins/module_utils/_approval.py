@@ -18,10 +18,11 @@ import os
 import posixpath
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _atomic, _checksum, _evidence, _gate_policy, _ledger, _markdown)
+    _atomic, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _markdown, _signing, _statement)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_field, check_gate, check_version, relative_to, resolve_in_workspace)
 
+SIGNATURE_MODES = ("required", "off")
 TASKLIST_SECTION = "Phase 5"
 HIGHLIGHTS_SECTION = "Highlights"
 
@@ -30,7 +31,9 @@ class Request(object):
     """The validated input of one approval."""
 
     def __init__(self, workspace, gate, version, approver, evidence, release_notes,
-                 tasklist, policy=None, operator=None, reason=None, forbid_self_approval=False):
+                 tasklist, policy=None, operator=None, reason=None, forbid_self_approval=False,
+                 signatures="off", allowed_signers=None, installer=None, bundle=None, checkpoint_key=None,
+                 signature=None):
         self.workspace = os.path.realpath(workspace)
         self.gate = check_gate(gate)
         self.version = check_version(version)
@@ -44,6 +47,21 @@ class Request(object):
         self.release_notes_path = resolve_in_workspace(self.workspace, release_notes, "release_notes")
         self.tasklist_path = resolve_in_workspace(self.workspace, tasklist, "tasklist")
         self.forbid_self_approval = forbid_self_approval
+        if signatures not in SIGNATURE_MODES:
+            raise ValidationError("signatures %r is not one of %s" % (signatures, ", ".join(SIGNATURE_MODES)))
+        self.signatures = signatures
+        self.allowed_signers = allowed_signers
+        self.checkpoint_key = checkpoint_key
+        self.approval = None
+        self.signature = _signing.check_signature_text(signature) if signature else None
+        if signatures == "required":
+            if not allowed_signers or not os.path.isfile(allowed_signers):
+                raise ValidationError(
+                    "signed approvals are required and allowed_signers %r is not a file (set "
+                    "routing_ml_allowed_signers)" % (allowed_signers,))
+            self.artifacts = [resolve_in_workspace(self.workspace, p, what) for p, what in
+                              ((installer, "installer"), (bundle, "bundle"))]
+            self.statement_path = os.path.join(self.workspace, _statement.relpath(self.version, self.gate))
 
     def fields(self, manifest_sha256):
         return {
@@ -53,12 +71,13 @@ class Request(object):
             "approver": self.approver,
             "operator": self.operator,
             "reason": self.reason,
+            "approval": self.approval,
             "evidence": self.evidence,
             "manifest_sha256": manifest_sha256,
         }
 
     def same_approval(self, record, manifest_sha256):
-        keys = ("gate", "status", "version", "approver", "evidence", "manifest_sha256")
+        keys = ("gate", "status", "version", "approver", "approval", "evidence", "manifest_sha256")
         wanted = self.fields(manifest_sha256)
         return all(record.fields.get(k) == wanted[k] for k in keys)
 
@@ -73,8 +92,12 @@ def record(request, check_mode=False, now=None):
     # the digest covers the timestamp, so the line predicted and the line appended must be one.
     now = now or datetime.datetime.now().astimezone()
     with _ledger.lock(request.workspace):
-        records = _ledger.verify(request.workspace)
+        records, dummy = _checkpoints.verified_records(
+            request.workspace, request.allowed_signers, required=request.signatures == "required")
         manifest_sha256 = _check_preconditions(request, records)
+        signature_file = None
+        if request.signatures == "required":
+            signature_file = check_signed_approval(request, manifest_sha256, now)
         existing = next((r for r in reversed(records) if request.same_approval(r, manifest_sha256)), None)
         appended = existing is None
         if existing is not None:
@@ -83,9 +106,17 @@ def record(request, check_mode=False, now=None):
             timestamp, line = _ledger.next_line(records, request.fields(manifest_sha256), now)
             digest = _checksum.sha256_bytes(line.encode("utf-8"))
         documents = _document_edits(request, timestamp, digest, manifest_sha256)
+        if signature_file is not None:
+            # The signature given as text (an AWX survey) is kept beside its statement, and
+            # before the record that rests on it.
+            documents.insert(0, (signature_file[0], _atomic.read_text(signature_file[0], default=""),
+                                 signature_file[1]))
         if not check_mode:
+            if signature_file is not None:
+                _atomic.write_text_atomic(*signature_file)
             if appended:
-                written = _ledger.append_locked(request.workspace, records, request.fields(manifest_sha256), now)
+                written = _ledger.append_locked(request.workspace, records, request.fields(manifest_sha256), now,
+                                                _checkpoints.signer(request.checkpoint_key))
                 line, digest = written.text, written.digest
             for path, dummy, after in documents:
                 _atomic.write_text_atomic(path, after)
@@ -119,6 +150,72 @@ def _check_preconditions(request, records):
     return manifest_sha256
 
 
+def statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time):
+    """The approval statement of these facts: ``artifacts`` are the installer's and the
+    bundle's paths, ``evidence`` the folder relative to the workspace."""
+    subjects = [(os.path.basename(p), _checksum.sha256_file(p)[0]) for p in artifacts]
+    subjects.append(("%s/%s" % (evidence, _evidence.MANIFEST_SIDECAR), manifest_sha256))
+    rules = policy[gate]
+    return _statement.build(gate, version, rules["status"], approver, rules["approver_role"], reason or None,
+                            policy, evidence, subjects, time)
+
+
+def expected_statement(request, manifest_sha256, reason, time):
+    """The statement this approval must have been signed as: the run's facts."""
+    return statement_of(request.gate, request.version, request.approver, reason, request.policy,
+                        request.evidence, request.artifacts, manifest_sha256, time)
+
+
+def check_enrolled(allowed_signers, approver, role):
+    """Refuse an approver whom ``allowed_signers`` does not enrol for ``role``'s namespace."""
+    namespace = _signing.role_namespace(role)
+    entries = _signing.load_allowed_signers(allowed_signers)
+    mine = _signing.entries_for(entries, approver)
+    if not mine:
+        raise ValidationError("approver %r is not enrolled in allowed_signers %s" % (approver, allowed_signers))
+    if not any(_signing.allows_namespace(e, namespace) for e in mine):
+        raise ValidationError("approver %r is enrolled in %s for %s, not for %s (%s): the %s role approves" % (
+            approver, allowed_signers, ", ".join(_signing.roles_of(entries, approver)) or "no namespace",
+            namespace, role, role))
+    return namespace
+
+
+def check_signed_approval(request, manifest_sha256, now):
+    """Verify the approver's signature over the statement and the statement against this run;
+    sets ``request.approval`` (and the reason the approver signed). Raises otherwise."""
+    rel = relative_to(request.statement_path, request.workspace)
+    namespace = _signing.role_namespace(request.rules["approver_role"])
+    sign_hint = "the approver reviews it (playbooks/show_approval.yml) and signs it: ssh-keygen -Y sign -f <key> -n %s %s" % (
+        namespace, rel)
+    if not os.path.isfile(request.statement_path):
+        raise ValidationError("cannot record %s for version %s: no approval statement %s; a deployment run "
+                              "writes it, then %s" % (request.gate, request.version, rel, sign_hint))
+    data = _atomic.read_text(request.statement_path)
+    statement = _statement.loads(data, rel)
+    expected = expected_statement(request, manifest_sha256, statement["predicate"].get("reason"),
+                                  statement["predicate"]["time"])
+    differences = _statement.differences(statement, expected)
+    if differences:
+        raise ValidationError("cannot record %s for version %s: the approval statement %s is not this "
+                              "approval: %s" % (request.gate, request.version, rel, "; ".join(differences)))
+    signature_path = request.statement_path + ".sig"
+    if request.signature is None and not os.path.isfile(signature_path):
+        raise ValidationError("cannot record %s for version %s: %s is not signed yet (no %s.sig); %s" % (
+            request.gate, request.version, rel, rel, sign_hint))
+    signature = request.signature or _atomic.read_text(signature_path)
+    try:
+        _signing.verify(request.allowed_signers, request.approver, namespace, data.encode("utf-8"),
+                        signature, verify_time=_ledger.format_timestamp(now))
+    except _signing.SigningError as exc:
+        raise ValidationError("cannot record %s for version %s: the signature %s.sig is refused: %s" % (
+            request.gate, request.version, rel, exc))
+    request.approval = _checksum.sha256_bytes(data.encode("utf-8"))
+    request.reason = statement["predicate"].get("reason") or request.reason
+    if _atomic.read_text(signature_path, default="") != signature:
+        return signature_path, signature
+    return None
+
+
 def tasklist_text(request, timestamp, digest):
     return "%s — %s: %s (%s %s, %s, ledger %s)" % (
         request.rules["tasklist_item"], request.version, request.rules["status"],
@@ -148,3 +245,81 @@ def _document_edits(request, timestamp, digest, manifest_sha256):
     if doc.upsert_line(HIGHLIGHTS_SECTION, lambda text: key in text, line):
         edits.append((request.release_notes_path, notes_before, doc.text()))
     return edits
+
+
+def write_statement(workspace, gate, version, approver, evidence, installer, bundle, allowed_signers,
+                    reason=None, policy=None, check_mode=False, now=None):
+    """Write (or keep) the statement the approver signs; report whether it is signed.
+
+    Returns the module result: ``changed``, ``statement``, ``signature``, ``namespace``,
+    ``signed``, ``problem``, ``sign_command``, ``content``, ``stale_signature`` and ``diff``."""
+    check_gate(gate)
+    check_version(version)
+    check_field("approver", approver)
+    if reason:
+        check_field("reason", reason)
+    policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
+    if not allowed_signers or not os.path.isfile(allowed_signers):
+        raise ValidationError("allowed_signers %r is not a file (set routing_ml_allowed_signers)" % (allowed_signers,))
+    namespace = check_enrolled(allowed_signers, approver, policy[gate]["approver_role"])
+    folder = resolve_in_workspace(workspace, evidence, "evidence")
+    evidence = relative_to(folder, workspace)
+    manifest, manifest_sha256, problems = _evidence.verify_folder(folder)
+    if problems:
+        raise ValidationError("evidence %s does not match its manifest: %s" % (evidence, "; ".join(problems)))
+    if (manifest.get("gate"), manifest.get("version")) != (gate, version):
+        raise ValidationError("evidence %s is for %s %s, not %s %s" % (
+            evidence, manifest.get("gate"), manifest.get("version"), gate, version))
+    artifacts = [resolve_in_workspace(workspace, p, what) for p, what in ((installer, "installer"), (bundle, "bundle"))]
+    for path in artifacts:
+        if not os.path.isfile(path):
+            raise ValidationError("%s is not an existing file" % relative_to(path, workspace))
+    time = _ledger.format_timestamp(now or datetime.datetime.now().astimezone())
+    statement = statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time)
+    rel = _statement.relpath(version, gate)
+    path = os.path.join(workspace, rel)
+    _refuse_rewriting_a_recorded_statement(workspace, path, statement, rel)
+    path, changed, previous = written = _statement.write(workspace, statement, check_mode=check_mode)
+    signed, problem = False, None
+    current = statement if changed else _statement.loads(previous, rel)
+    if os.path.isfile(path + ".sig") and not changed:
+        try:
+            _signing.verify(allowed_signers, approver, namespace, previous.encode("utf-8"),
+                            _atomic.read_text(path + ".sig"), verify_time=time)
+            signed = True
+        except _signing.SigningError as exc:
+            problem = str(exc)
+    before = previous or ""
+    return {
+        "changed": changed,
+        "statement": rel,
+        "signature": rel + ".sig",
+        "namespace": namespace,
+        "signed": signed,
+        "problem": problem,
+        "sign_command": "ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n %s %s" % (namespace, rel),
+        "content": current,
+        "stale_signature": relative_to(written.stale_signature, workspace) if written.stale_signature else None,
+        "diff": {"before_header": rel, "after_header": rel, "before": before,
+                 "after": _statement.dumps(statement) if changed else before},
+    }
+
+
+def _refuse_rewriting_a_recorded_statement(workspace, path, statement, rel):
+    """A statement the ledger rests on is the record's proof: it is never replaced."""
+    previous = _atomic.read_text(path, default="")
+    if not previous:
+        return
+    try:
+        if _statement.same_facts(_statement.loads(previous, rel), statement):
+            return
+    except ValidationError:
+        return
+    digest = _checksum.sha256_bytes(previous.encode("utf-8"))
+    for record in _ledger.read_records(workspace):
+        if record.fields.get("approval") == digest:
+            raise ValidationError(
+                "%s is the signed approval of %s for %s (%s) and the workspace no longer matches it "
+                "(other evidence, installer or bundle): a recorded approval is never replaced; build "
+                "the change as a new version" % (rel, record.fields["gate"], record.fields["version"],
+                                                 record.where(workspace)))

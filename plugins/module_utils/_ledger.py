@@ -6,13 +6,17 @@
 One record a line::
 
     <ISO8601 with offset> | Stage9 | gate=.. | status=.. | version=.. | approver=..
-      [| operator=..] [| reason=..] [| target=..] [| outcome=..] | evidence=.. | manifest_sha256=.. | prev=<sha256>
+      [| operator=..] [| reason=..] [| target=..] [| outcome=..] [| approval=..] | evidence=..
+      | manifest_sha256=.. | prev=<sha256>
 
 ``prev`` is the SHA256 of the previous record's line (UTF-8, without its newline), across
 all ledger files in date order; the first record has 64 zeros. An edited, removed or
 reordered line breaks the chain at the record after it. Removing the *last* records leaves
 a shorter chain that is still whole: only an anchor (a record digest kept elsewhere, such
 as a job's output or the Tasklist) shows that; ``verify`` takes anchors for this.
+
+A record may be signed by the controller (a *checkpoint*, ``logs/checkpoints/<sha256>.sig``,
+see ``_checkpoints``): the signature is written before the line, under the same lock.
 
 Appends happen under an exclusive lock (``logs/.task_execution.lock``) and rewrite the
 day's file through a temp file and rename, so concurrent writers lose nothing and a crash
@@ -34,14 +38,16 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils._validation impo
 
 LOG_DIR = "logs"
 LOCK_NAME = ".task_execution.lock"
+CHECKPOINT_DIR = "checkpoints"
 KIND = "Stage9"
 GENESIS = "0" * 64
 SEPARATOR = " | "
 REQUIRED_FIELDS = ("gate", "status", "version", "approver", "evidence", "manifest_sha256")
-# target and outcome: a rollback's "to" version(s) and how its verification ended.
-OPTIONAL_FIELDS = ("operator", "reason", "target", "outcome")
+# target and outcome: a rollback's "to" version(s) and how its verification ended;
+# approval: the SHA256 of the signed approval statement a gate record rests on.
+OPTIONAL_FIELDS = ("operator", "reason", "target", "outcome", "approval")
 FIELD_ORDER = ("gate", "status", "version", "approver", "operator", "reason", "target", "outcome",
-               "evidence", "manifest_sha256")
+               "approval", "evidence", "manifest_sha256")
 _FILE_RE = re.compile(r"^task_execution_([0-9]{8})\.log$")
 _TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
 
@@ -103,6 +109,10 @@ def format_record(timestamp, fields, prev):
     """The line of a record (without newline); validates every field."""
     if not _TS_RE.match(timestamp):
         raise ValidationError("timestamp %r is not ISO8601 with an offset" % (timestamp,))
+    try:
+        parse_timestamp(timestamp)
+    except ValueError:
+        raise ValidationError("timestamp %r is not a moment of the calendar" % (timestamp,))
     unknown = set(fields) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError("unknown ledger fields: %s" % ", ".join(sorted(unknown)))
@@ -111,8 +121,9 @@ def format_record(timestamp, fields, prev):
             raise ValidationError("ledger field %r is missing" % name)
     check_gate(fields["gate"])
     check_version(fields["version"])
-    if _checksum.parse_digest(fields["manifest_sha256"], "manifest_sha256") != fields["manifest_sha256"]:
-        raise ValidationError("manifest_sha256 %r must be lowercase hex" % (fields["manifest_sha256"],))
+    for name in ("manifest_sha256", "approval"):
+        if fields.get(name) is not None and _checksum.parse_digest(fields[name], name) != fields[name]:
+            raise ValidationError("%s %r must be lowercase hex" % (name, fields[name]))
     parts = [timestamp, KIND]
     for name in FIELD_ORDER:
         if fields.get(name) is not None:
@@ -201,11 +212,11 @@ def lock(workspace):
     return _atomic.exclusive_lock(os.path.join(directory, LOCK_NAME))
 
 
-def append(workspace, fields, now=None):
+def append(workspace, fields, now=None, signer=None):
     """Verify the chain and append one record, under the lock. Returns the ``Record``."""
     with lock(workspace):
         records = verify(workspace)
-        return append_locked(workspace, records, fields, now)
+        return append_locked(workspace, records, fields, now, signer)
 
 
 def next_line(records, fields, now=None):
@@ -219,9 +230,22 @@ def next_line(records, fields, now=None):
     return timestamp, format_record(timestamp, fields, prev)
 
 
-def append_locked(workspace, records, fields, now=None):
-    """Append after ``records`` (the verified chain); the caller holds ``lock``."""
+def checkpoint_path(workspace, digest):
+    return os.path.join(log_dir(workspace), CHECKPOINT_DIR, "%s.sig" % digest)
+
+
+def append_locked(workspace, records, fields, now=None, signer=None):
+    """Append after ``records`` (the verified chain); the caller holds ``lock``.
+
+    ``signer`` (bytes -> armored signature) signs the line first: a crash between the two
+    writes leaves a signature without its record, never a record without its signature.
+    """
     timestamp, line = next_line(records, fields, now)
+    if signer is not None:
+        target = checkpoint_path(workspace, _checksum.sha256_bytes(line.encode("utf-8")))
+        if not os.path.isdir(os.path.dirname(target)):
+            os.makedirs(os.path.dirname(target))
+        _atomic.write_text_atomic(target, signer(line.encode("utf-8")))
     path = file_for(workspace, timestamp)
     content = _atomic.read_text(path, default="")
     _atomic.write_text_atomic(path, content + line + "\n")

@@ -30,6 +30,8 @@ description:
 version_added: 0.1.0
 extends_documentation_fragment:
   - routing_ml.deploy.workspace
+  - routing_ml.deploy.signing
+  - routing_ml.deploy.signing.checkpoint
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -75,6 +77,29 @@ options:
     description: Refuse when O(approver) equals O(operator) (case-insensitive).
     type: bool
     default: false
+  signatures:
+    description:
+      - C(required) records only an approval that the approver signed, verified before anything
+        is written - the statement C(deliverables/approvals/<version>/<Gate>.statement.json)
+        (written by M(routing_ml.deploy.approval_statement)) against the installer, the bundle
+        and the evidence on disk and this run's gate, version, approver and policy; its
+        signature C(.sig) with O(allowed_signers) in the namespace of the gate's approver role.
+        The record then carries C(approval=<sha256 of the statement>) and the statement's reason.
+      - C(off) records without a signature.
+    type: str
+    choices: [required, "off"]
+    default: "off"
+  signature:
+    description:
+      - The approver's signature (the armored text of C(ssh-keygen -Y sign), e.g. pasted into an
+        AWX survey) instead of the C(.sig) file beside the statement; written there once it verifies.
+    type: str
+  installer:
+    description: The installer, relative to O(workspace) (a subject of the signed statement). Required with O(signatures=required).
+    type: str
+  bundle:
+    description: The frontend bundle, relative to O(workspace) (a subject of the signed statement). Required with O(signatures=required).
+    type: str
 attributes:
   check_mode:
     support: full
@@ -157,7 +182,14 @@ def main():
             tasklist=dict(type="str", default="Tasklist.md"),
             policy=dict(type="dict"),
             forbid_self_approval=dict(type="bool", default=False),
+            signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
+            allowed_signers=dict(type="path"),
+            installer=dict(type="str"),
+            bundle=dict(type="str"),
+            signature=dict(type="str"),
+            checkpoint_key=dict(type="path", no_log=False),
         ),
+        required_if=[("signatures", "required", ("allowed_signers", "installer", "bundle"))],
         supports_check_mode=True,
     )
     params = module.params
@@ -166,7 +198,9 @@ def main():
             real_workspace(params["workspace"]), params["gate"], params["version"], params["approver"],
             params["evidence"], params["release_notes"], params["tasklist"], policy=params["policy"],
             operator=params["operator"], reason=params["reason"],
-            forbid_self_approval=params["forbid_self_approval"])
+            forbid_self_approval=params["forbid_self_approval"], signatures=params["signatures"],
+            allowed_signers=params["allowed_signers"], installer=params["installer"], bundle=params["bundle"],
+            checkpoint_key=params["checkpoint_key"], signature=params["signature"])
         result = _approval.record(request, check_mode=module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))

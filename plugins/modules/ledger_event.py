@@ -22,6 +22,8 @@ description:
 version_added: 0.3.0
 extends_documentation_fragment:
   - routing_ml.deploy.workspace
+  - routing_ml.deploy.signing
+  - routing_ml.deploy.signing.checkpoint
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -58,6 +60,11 @@ options:
   outcome:
     description: How the verification after the rollback ended (C(Rolled Back) only), e.g. C(verified).
     type: str
+  signatures:
+    description: C(required) refuses to append to a ledger with a record that has no verified checkpoint.
+    type: str
+    choices: [required, "off"]
+    default: "off"
 attributes:
   check_mode:
     support: full
@@ -110,7 +117,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _checksum, _gate_policy, _ledger, _records, _tree)
+    _checkpoints, _checksum, _gate_policy, _ledger, _records, _tree)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_version, real_workspace)
 
@@ -138,6 +145,9 @@ def main():
             reason=dict(type="str", required=True),
             target=dict(type="list", elements="str", default=[]),
             outcome=dict(type="str"),
+            allowed_signers=dict(type="path"),
+            checkpoint_key=dict(type="path", no_log=False),
+            signatures=dict(type="str", choices=["required", "off"], default="off"),
         ),
         supports_check_mode=True,
     )
@@ -154,7 +164,8 @@ def main():
         if rolled_back:
             fields.update(target=",".join(sorted(set(params["target"]))) or None, outcome=params["outcome"])
         with _ledger.lock(workspace):
-            records = _ledger.verify(workspace)
+            records, dummy = _checkpoints.verified_records(
+                workspace, params["allowed_signers"], required=params["signatures"] == "required")
             in_force = _gate_policy.rollback_in_force(version, params["gate"], records)
             if rolled_back and in_force is not None:
                 module.exit_json(changed=False, record=in_force.as_dict(workspace))
@@ -164,7 +175,7 @@ def main():
             _timestamp, line = _ledger.next_line(records, fields)
             if module.check_mode:
                 module.exit_json(changed=True, record=dict(fields, line=line))
-            record = _ledger.append_locked(workspace, records, fields)
+            record = _ledger.append_locked(workspace, records, fields, signer=_checkpoints.signer(params["checkpoint_key"]))
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:

@@ -9,11 +9,17 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: ledger_verify
-short_description: Verify the Stage 9 approval ledger's hash chain
+short_description: Verify the Stage 9 record, the approval ledger with its evidence and signatures
 description:
   - Walks every C(logs/task_execution_<YYYYMMDD>.log) of the release workspace in date order
     and checks each record's form, its C(prev) digest against the record before it, the
     order of timestamps, and that each record sits in the file of its day.
+  - With O(allowed_signers), checks every ledger checkpoint (once one record has one, every
+    later record needs one) and every signed approval - the statement's digest, its signature
+    in the namespace of the gate's approver role, and that it says what the record says.
+  - Checks every gate record's evidence folder against its manifest and the recorded digest,
+    the gate order per version, and one content per version (every approval of a version
+    names the same installer and bundle digests).
   - Fails at the first broken record and names its file and line number.
   - Removing the last records leaves a shorter chain that is still whole; pass record
     digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
@@ -21,6 +27,7 @@ version_added: 0.1.0
 extends_documentation_fragment:
   - routing_ml.deploy.workspace
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.signing
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -29,6 +36,16 @@ options:
     type: list
     elements: str
     default: []
+  signatures:
+    description:
+      - C(required) refuses a gate record without a signed approval and a record without a
+        checkpoint. C(off) accepts them (and counts unsigned approvals in the summary).
+    type: str
+    choices: [required, "off"]
+    default: "off"
+  policy:
+    description: The gate policy (see M(routing_ml.deploy.gate_record)); defaults to SOP 7's.
+    type: dict
 attributes:
   platform:
     platforms: posix
@@ -65,6 +82,12 @@ count:
   returned: success
   type: int
   sample: 3
+summary:
+  description: What was verified.
+  returned: success
+  type: dict
+  sample: {records: 3, gates: 3, signed_approvals: 3, unsigned_approvals: 0, evidence_folders: 3,
+           versions: [1.4.0], checkpoints: {signed: 3, unsigned: 0, orphans: [], signers: [routing-ml-controller]}}
 head:
   description: SHA256 of the last record, or null for an empty ledger.
   returned: success
@@ -80,7 +103,7 @@ broken:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _ledger_audit
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, real_workspace)
 
@@ -90,12 +113,17 @@ def main():
         argument_spec=dict(
             workspace=dict(type="path", required=True),
             anchors=dict(type="list", elements="str", default=[]),
+            allowed_signers=dict(type="path"),
+            signatures=dict(type="str", choices=["required", "off"], default="off"),
+            policy=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
     try:
         workspace = real_workspace(module.params["workspace"])
-        records = _ledger.verify(workspace, module.params["anchors"])
+        records, summary = _ledger_audit.audit(
+            workspace, module.params["anchors"], module.params["allowed_signers"], module.params["signatures"],
+            module.params["policy"])
     except _ledger.LedgerError as exc:
         module.fail_json(msg="ledger broken: %s" % to_native(exc), broken=exc.where)
     except ValidationError as exc:
@@ -106,6 +134,7 @@ def main():
         changed=False,
         records=[r.as_dict(workspace) for r in records],
         count=len(records),
+        summary=summary,
         head=records[-1].digest if records else None,
     )
 

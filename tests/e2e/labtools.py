@@ -15,7 +15,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
-from rml_lab import control, processes, topology  # noqa: E402  pylint: disable=wrong-import-position
+from rml_lab import control, processes, signing, topology  # noqa: E402  pylint: disable=wrong-import-position
 
 BIN = os.path.dirname(sys.executable)
 
@@ -65,6 +65,14 @@ class Lab(object):
         completed = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    env=self.env(**env), universal_newlines=True, check=False)
         return completed.returncode, completed.stdout, recap(completed.stdout)
+
+
+def sign_and_record(lab, workspace, version, gate, *args):
+    """The approver's part of a gate, as `./dev run` does it: sign the statement the deployment
+    run wrote with the lab's key of the gate's sample approver, then record the gate."""
+    signing.sign_statement(lab.dir, workspace, version, gate)
+    return lab.playbook("record_gate.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                        "-e", "routing_ml_version=%s" % version, "-e", "routing_ml_gate=%s" % gate, *args)
 
 
 def recap(output):

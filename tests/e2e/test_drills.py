@@ -68,9 +68,13 @@ def play(lab, name, *args):
     return lab.playbook(name, *args, **ENV)
 
 
+# Drills record each gate in its deployment run; signing is drilled in test_signed_gates.py.
+UNSIGNED = ["-e", "routing_ml_approval_signatures=off"]
+
+
 def deploy(lab, workspace, version, gate, *extra):
     return play(lab, "deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
-                        "-e", "routing_ml_version=%s" % version, *(DEADLINE + list(extra)))
+                        "-e", "routing_ml_version=%s" % version, *(DEADLINE + UNSIGNED + list(extra)))
 
 
 def through(lab, workspace, version, gates=("alpha", "beta", "ga")):
@@ -300,14 +304,15 @@ def test_the_rolled_back_version_waits_for_an_unblock_with_a_reason(lab, new):
 
 
 def test_a_deployment_or_a_rollback_is_refused_while_another_deployment_runs(lab, new):
-    first = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0")
+    first = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0",
+                              *UNSIGNED)
     try:
         deadline = time.monotonic() + 60
         while not os.path.exists(lock_file(lab)):
             assert time.monotonic() < deadline and first.poll() is None, "the first run never took the lock"
             time.sleep(0.1)
         holder = json.load(open(lock_file(lab)))
-        for name, args in (("deploy_beta.yml", ["-e", "routing_ml_version=1.4.0"]),
+        for name, args in (("deploy_beta.yml", ["-e", "routing_ml_version=1.4.0"] + UNSIGNED),
                            ("rollback.yml", ["-e", "routing_ml_version=1.4.0", "-e", "routing_ml_gate=GA",
                                              "-e", "routing_ml_rollback_reason=second"])):
             started = time.monotonic()
@@ -404,7 +409,7 @@ def test_a_node_whose_sshd_dies_mid_rollout_stops_the_later_batches(lab, workspa
     serving = [h for h in web(lab) if before[h["name"]]]
     with poller(lab, ["1.4.0", "1.6.0", "1.7.0"], serving) as watching:
         run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
-                                "-e", "routing_ml_version=1.7.0", *DEADLINE)
+                                "-e", "routing_ml_version=1.7.0", *(DEADLINE + UNSIGNED))
         seen = []
         try:
             assert read_until(run, "PLAY [Frontend on the web nodes", seen), "".join(seen)[-3000:]
@@ -446,7 +451,7 @@ def test_drill_rounds_of_deploy_kill_rerun_and_rollback(lab, workspaces):
         through(lab, workspace, version, ("alpha", "beta"))
         with poller(lab, [previous, version]) as watching:
             run = run_in_background(lab, "deploy_ga.yml", "-e", "routing_ml_workspace=%s" % workspace,
-                                    "-e", "routing_ml_version=%s" % version, *DEADLINE)
+                                    "-e", "routing_ml_version=%s" % version, *(DEADLINE + UNSIGNED))
             seen = []
             try:
                 assert read_until(run, "Mirror the bundle into a release folder that is not live", seen)

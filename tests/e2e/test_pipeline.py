@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from labtools import host_roots, running_lab, tree_digest
+from labtools import host_roots, running_lab, sign_and_record, tree_digest
 from rml_lab import release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _audit_log, _evidence, _ledger
@@ -88,6 +88,9 @@ def deployed(lab, workspace, check_run):
     for gate in ("alpha", "beta", "ga"):
         runs[gate] = run(lab, gate, workspace)
         assert runs[gate][0] == 0, runs[gate][1][-5000:]
+        assert "waits for" in runs[gate][1] and "ssh-keygen -Y sign" in runs[gate][1]
+        rc, output, dummy = sign_and_record(lab, workspace, VERSION, gate.capitalize() if gate != "ga" else "GA")
+        assert rc == 0, output[-5000:]
     return runs
 
 
