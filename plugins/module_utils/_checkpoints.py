@@ -53,6 +53,7 @@ def verify(workspace, records, allowed_signers=None, required=False):
     have = present(workspace)
     signed = []
     unsigned = []
+    principals = None
     started = required
     for record in records:
         where = record.where(workspace)
@@ -71,7 +72,9 @@ def verify(workspace, records, allowed_signers=None, required=False):
             signature = _atomic.read_text(_ledger.checkpoint_path(workspace, record.digest))
             if _signing.check_signature_text(signature, _rel(workspace, record.digest)) != signature:
                 raise _signing.SigningError("it is not in the form ssh-keygen writes (it was changed)")
-            who = _verify_one(allowed_signers, record, signature)
+            if principals is None:
+                principals = _ledger_principals(allowed_signers)
+            who = _verify_one(allowed_signers, record, signature, principals)
         except _signing.SigningError as exc:
             raise _ledger.LedgerError("checkpoint %s does not verify: %s" % (
                 _rel(workspace, record.digest), exc), where)
@@ -81,8 +84,24 @@ def verify(workspace, records, allowed_signers=None, required=False):
             "signers": sorted(set(w for dummy, w in signed))}
 
 
-def _verify_one(allowed_signers, record, signature):
+def _ledger_principals(allowed_signers):
+    """The plain principals enrolled for the ledger namespace: usually the one controller."""
+    entries = _signing.load_allowed_signers(allowed_signers)
+    return [p for e in entries if _signing.allows_namespace(e, _signing.LEDGER_NAMESPACE)
+            for p in e.principals if not any(c in p for c in "*?!")]
+
+
+def _verify_one(allowed_signers, record, signature, principals=None):
     message = record.text.encode("utf-8")
+    # One ssh-keygen run per record when the controller's principal is known; asking
+    # ssh-keygen who signed costs a second run and is only needed to explain a failure.
+    for principal in principals or ():
+        try:
+            _signing.verify(allowed_signers, principal, _signing.LEDGER_NAMESPACE, message, signature,
+                            verify_time=record.timestamp)
+            return principal
+        except _signing.SigningError:
+            continue
     candidates = _signing.find_principals(allowed_signers, signature)
     if not candidates:
         raise _signing.SigningError("it is signed by a key that allowed_signers does not list")

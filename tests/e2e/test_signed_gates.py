@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+"""Signed Stage 9 approvals on a lab, the way people do it: the deployment writes the
+statement, the approver reviews and signs it with ssh-keygen, a second run records it; and
+what an attacker with write access to the workspace tries."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from labtools import running_lab, sign_and_record, tree_digest
+from rml_lab import release, signing
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger
+
+VERSION = "1.4.0"
+ENV = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with running_lab(str(tmp_path_factory.mktemp("signed-lab")), farm=1, dmz=1) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("signed") / "release")
+    release.build(path, release.Options(version=VERSION, date="2025-09-29", files=40))
+    return path
+
+
+def play(lab, name, workspace, *extra):
+    return lab.playbook(name, "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION,
+                        *extra, **ENV)
+
+
+def ledger_lines(workspace):
+    return [r.text for r in _ledger.read_records(workspace)]
+
+
+def statement(workspace, gate):
+    return os.path.join(workspace, "deliverables", "approvals", VERSION, "%s.statement.json" % gate)
+
+
+@pytest.fixture(scope="module")
+def alpha_deployed(lab, workspace):
+    rc, output, dummy = play(lab, "deploy_alpha.yml", workspace)
+    assert rc == 0, output[-4000:]
+    return output
+
+
+def test_the_deployment_writes_the_statement_and_waits_for_the_signature(workspace, alpha_deployed):
+    assert "Alpha for 1.4.0 is not recorded yet: it needs QA-KIM's signature" in alpha_deployed
+    assert "ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n routing-ml-approval-qa-lead " \
+           "deliverables/approvals/1.4.0/Alpha.statement.json" in alpha_deployed
+    assert ledger_lines(workspace) == []
+    with open(statement(workspace, "Alpha")) as handle:
+        said = json.load(handle)
+    assert said["_type"] == "https://in-toto.io/Statement/v1"
+    assert said["predicate"]["approver"] == "QA-KIM" and said["predicate"]["role"] == "QA Lead"
+    names = sorted(s["name"] for s in said["subject"])
+    assert names[:2] == ["RoutingMLFrontend_1.4.0.zip", "RoutingMLInstaller_1.4.0.exe"]
+    assert names[2].endswith("/MANIFEST.sha256")
+
+
+def test_recording_without_a_signature_is_refused(lab, workspace, alpha_deployed):
+    rc, output, dummy = play(lab, "record_gate.yml", workspace, "-e", "routing_ml_gate=Alpha")
+    assert rc != 0 and "is not signed yet" in output
+    assert ledger_lines(workspace) == []
+
+
+def test_show_approval_says_what_is_signed(lab, workspace, alpha_deployed):
+    rc, output, dummy = play(lab, "show_approval.yml", workspace, "-e", "routing_ml_gate=Alpha")
+    assert rc == 0, output[-3000:]
+    assert "QA-KIM (QA Lead) approves Alpha of 1.4.0" in output
+    assert "RoutingMLInstaller_1.4.0.exe  sha256 " in output and "frontend_build_" in output
+    assert "matches the workspace now" in output
+
+
+@pytest.mark.parametrize("signer, expected", [
+    ("DEPLOY-LEE", "may not sign in namespace routing-ml-approval-qa-lead"),
+    ("OWNER-PARK", "may not sign in namespace routing-ml-approval-qa-lead"),
+])
+def test_a_signature_by_someone_else_is_refused_naming_them(lab, workspace, alpha_deployed, signer, expected):
+    path = statement(workspace, "Alpha") + ".sig"
+    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", signing.key(lab.dir, signer), "-n",
+                    "routing-ml-approval-qa-lead", statement(workspace, "Alpha")], check=True)
+    try:
+        rc, output, dummy = play(lab, "record_gate.yml", workspace, "-e", "routing_ml_gate=Alpha")
+    finally:
+        os.unlink(path)
+    assert rc != 0 and "is refused" in output and signer in output, output[-3000:]
+    assert ledger_lines(workspace) == []
+
+
+@pytest.fixture(scope="module")
+def alpha_recorded(lab, workspace, alpha_deployed):
+    """QA-KIM signs; the signature goes in as text, as an AWX survey passes it."""
+    path = signing.sign_statement(lab.dir, workspace, VERSION, "Alpha")
+    with open(path) as handle:
+        text = handle.read()
+    os.unlink(path)
+    rc, output, dummy = play(lab, "record_gate.yml", workspace, "-e", "routing_ml_gate=Alpha",
+                             "-e", json.dumps({"routing_ml_gate_signature": text.replace("\n", "\r\n")}))
+    assert rc == 0, output[-4000:]
+    return text
+
+
+def test_a_signature_given_as_text_records_the_gate_and_is_kept(workspace, alpha_recorded):
+    lines = ledger_lines(workspace)
+    assert len(lines) == 1 and "| approval=" in lines[0] and "approver=QA-KIM" in lines[0]
+    with open(statement(workspace, "Alpha") + ".sig") as handle:
+        assert handle.read() == alpha_recorded
+    assert os.path.isfile(os.path.join(workspace, "logs", "checkpoints",
+                                       "%s.sig" % _ledger.read_records(workspace)[0].digest))
+
+
+def test_the_auditor_verifies_the_record(lab, workspace, alpha_recorded):
+    rc, output, dummy = play(lab, "verify_ledger.yml", workspace)
+    assert rc == 0, output[-3000:]
+    assert "PASS: 1 record(s), 1 gate(s) of 1.4.0, 1 signed approval(s)" in output
+    assert "1 checkpoint(s) by routing-ml-controller" in output
+
+
+def test_recording_again_changes_nothing(lab, workspace, alpha_recorded):
+    before = tree_digest(workspace)
+    rc, output, counts = play(lab, "record_gate.yml", workspace, "-e", "routing_ml_gate=Alpha")
+    assert rc == 0 and "already recorded" in output, output[-3000:]
+    assert counts["localhost"]["changed"] == 0 and tree_digest(workspace) == before
+
+
+def test_beta_and_ga_signed_in_turn(lab, workspace, alpha_recorded):
+    for gate in ("Beta", "GA"):
+        rc, output, dummy = play(lab, "deploy_%s.yml" % gate.lower(), workspace)
+        assert rc == 0, output[-4000:]
+        rc, output, dummy = sign_and_record(lab, workspace, VERSION, gate)
+        assert rc == 0, output[-4000:]
+    assert [line.split(" | ")[2] for line in ledger_lines(workspace)] == ["gate=Alpha", "gate=Beta", "gate=GA"]
+    rc, output, dummy = play(lab, "verify_ledger.yml", workspace)
+    assert rc == 0 and "3 signed approval(s)" in output, output[-3000:]
