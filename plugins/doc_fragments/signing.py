@@ -25,7 +25,7 @@ options:
 options:
   checkpoint_key:
     description:
-      - The controller's private key (OpenSSH, no passphrase: a vault or AWX credential file).
+      - The controller's private key (OpenSSH, no passphrase), a file from vault or an AWX credential.
         When given, each record appended is signed first (C(logs/checkpoints/<sha256>.sig)).
       - Once a ledger has a checkpoint, M(routing_ml.deploy.ledger_verify) refuses a later
         record without one.
