@@ -169,6 +169,9 @@ def expected_statement(request, manifest_sha256, reason, time):
 def check_enrolled(allowed_signers, approver, role):
     """Refuse an approver whom ``allowed_signers`` does not enrol for ``role``'s namespace."""
     namespace = _signing.role_namespace(role)
+    if not allowed_signers or not os.path.isfile(allowed_signers):
+        raise ValidationError("signed approvals are required and allowed_signers %r is not a file (set "
+                              "routing_ml_allowed_signers, or routing_ml_approval_signatures: off)" % (allowed_signers,))
     entries = _signing.load_allowed_signers(allowed_signers)
     mine = _signing.entries_for(entries, approver)
     if not mine:

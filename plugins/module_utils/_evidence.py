@@ -11,8 +11,10 @@ size and sha256 of each file). Rules:
 * different content under a name the folder already holds is refused, never overwritten;
 * a file in the folder that its manifest does not list is refused, so that the manifest
   never blesses a file put there by hand;
-* one folder belongs to one version: collecting another version's evidence for the same
-  gate and day is refused.
+* one folder belongs to one version. The first version collected for a gate on a day gets
+  the SOP's name, ``Stage9_<Gate>_<YYYYMMDD>``; another version that day gets
+  ``Stage9_<Gate>_<YYYYMMDD>_<version>`` (``choose_folder``). A version keeps the folder it
+  has, so the name is the same every time it is looked for, and no counter can race.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,12 +38,44 @@ RESERVED_NAMES = (MANIFEST_SIDECAR, MANIFEST_JSON)
 MANIFEST_FORMAT = 1
 
 
-def folder_name(gate, date):
-    return "Stage9_%s_%s" % (check_gate(gate), check_date(date))
+def folder_name(gate, date, version=None):
+    """``Stage9_<Gate>_<YYYYMMDD>``, or with ``version`` ``Stage9_<Gate>_<YYYYMMDD>_<version>``."""
+    name = "Stage9_%s_%s" % (check_gate(gate), check_date(date))
+    return name if version is None else "%s_%s" % (name, check_version(version))
 
 
-def folder_relpath(gate, date):
-    return "%s/%s" % (EVIDENCE_ROOT, folder_name(gate, date))
+def folder_relpath(gate, date, version=None):
+    return "%s/%s" % (EVIDENCE_ROOT, folder_name(gate, date, version))
+
+
+def _readable_manifest(folder):
+    """The folder's manifest, or None when it has none or one that cannot be read."""
+    if not os.path.isfile(os.path.join(folder, MANIFEST_JSON)):
+        return None
+    try:
+        return read_manifest(folder)
+    except (ValidationError, IOError, OSError):
+        return None
+
+
+def choose_folder(workspace, gate, version, date):
+    """The folder (relative to the workspace) for ``gate``/``version`` evidence of ``date``.
+
+    The SOP's ``Stage9_<Gate>_<YYYYMMDD>`` while no other version holds it (a version whose
+    evidence is there keeps it); ``Stage9_<Gate>_<YYYYMMDD>_<version>`` when another version
+    holds it, or when that folder exists already. Whatever the chosen folder holds is then
+    checked by ``plan`` (a folder that holds unlisted files or another version is refused).
+    """
+    check_version(version)
+    workspace = os.path.realpath(workspace)
+    plain = folder_relpath(gate, date)
+    own = folder_relpath(gate, date, version)
+    plain_manifest = _readable_manifest(os.path.join(workspace, plain))
+    if plain_manifest is not None and plain_manifest.get("version") == version:
+        return plain
+    if os.path.isdir(os.path.join(workspace, own)) or plain_manifest is not None:
+        return own
+    return plain
 
 
 def check_name(name):
@@ -87,60 +121,113 @@ class Plan(object):
                 _atomic.write_text_atomic(target, text)
 
 
-def plan(workspace, gate, version, date, sources, allowed_roots=None, created=None):
-    """Plan collecting ``sources`` (``[(name, path)]``) as evidence of ``gate``/``version``.
+class Survey(object):
+    """What a folder holds against the sources given: every problem, none raised."""
 
-    ``allowed_roots`` are the folders sources may come from (default: the workspace);
-    ``created`` is the ISO8601 time recorded for a new folder.
-    """
+    def __init__(self, workspace, relfolder, folder, existing, entries, wanted, problems):
+        self.workspace = workspace
+        self.relfolder = relfolder
+        self.folder = folder
+        self.existing = existing  # the manifest there, or None
+        self.entries = entries    # {name: manifest entry} of the folder
+        self.wanted = wanted      # {name: (real source, sha256, size)} of the sources that exist
+        self.problems = problems
+
+    @property
+    def names(self):
+        """The names the manifest would list after collecting the sources."""
+        return sorted(set(self.entries) | set(self.wanted))
+
+
+def survey(workspace, gate, version, date, sources, allowed_roots=None):
+    """Look at the folder ``choose_folder`` names and at ``sources`` (``[(name, path)]``)
+    without writing anything; a ``Survey`` with every problem found: a bad or repeated
+    name, a source that is not an allowed existing file, a folder of another gate or
+    version, files the manifest does not list, and a name the folder holds with other
+    content. What a dry run reports and what ``plan`` refuses."""
     check_gate(gate)
     check_version(version)
     check_date(date)
     workspace = os.path.realpath(workspace)
     roots = [os.path.realpath(r) for r in (allowed_roots or [workspace])]
-    relfolder = folder_relpath(gate, date)
+    relfolder = choose_folder(workspace, gate, version, date)
     folder = resolve_in_workspace(workspace, relfolder, "evidence folder")
+    problems = []
 
-    wanted = {}
+    sources_by_name = {}
     for name, source in sources:
-        check_name(name)
-        if name in wanted:
-            raise ValidationError("evidence name %r is given twice" % (name,))
-        real = _resolve_source(workspace, source, roots)
-        wanted[name] = real
+        try:
+            check_name(name)
+        except ValidationError as exc:
+            problems.append(str(exc))
+            continue
+        if name in sources_by_name:
+            problems.append("evidence name %r is given twice (%s and %s)" % (name, sources_by_name[name], source))
+            continue
+        sources_by_name[name] = source
 
-    existing = read_manifest(folder) if os.path.exists(os.path.join(folder, MANIFEST_JSON)) else None
-    if existing is None and not wanted:
-        raise ValidationError("no evidence files given for new folder %s" % relfolder)
-    if existing is not None and (existing["gate"], existing["version"]) != (gate, version):
-        raise ValidationError(
-            "evidence folder %s already holds %s evidence for version %r, not %r: one folder "
-            "belongs to one version" % (relfolder, existing["gate"], existing["version"], version))
-    entries = dict((f["name"], f) for f in (existing or {}).get("files", []))
+    existing = None
+    if os.path.exists(os.path.join(folder, MANIFEST_JSON)):
+        try:
+            existing = read_manifest(folder)
+        except (ValidationError, IOError, OSError) as exc:
+            problems.append(str(exc))
+    foreign = existing is not None and (existing["gate"], existing["version"]) != (gate, version)
+    if foreign:
+        problems.append(
+            "evidence folder %s already holds %s evidence for version %r, not %s %r: one folder "
+            "belongs to one version" % (relfolder, existing["gate"], existing["version"], gate, version))
+    existing_entries = dict((f["name"], f) for f in (existing or {}).get("files", []))
     on_disk = set(os.listdir(folder)) - set(RESERVED_NAMES) if os.path.isdir(folder) else set()
-    unlisted = sorted(on_disk - set(entries))
+    unlisted = sorted(on_disk - set(existing_entries))
     if unlisted:
-        raise ValidationError(
+        problems.append(
             "evidence folder %s holds %s not listed in its manifest; refusing to sign it "
             "(move it away or collect it through this module)" % (
                 relfolder, ", ".join(repr(n) for n in unlisted)))
 
+    wanted = {}
+    for name in sorted(sources_by_name):
+        source = sources_by_name[name]
+        try:
+            real = _resolve_source(workspace, source, roots)
+        except ValidationError as exc:
+            problems.append(str(exc))
+            continue
+        digest, size = _checksum.sha256_file(real)
+        wanted[name] = (real, digest, size)
+        if not foreign and name in existing_entries and existing_entries[name]["sha256"] != digest:
+            problems.append(
+                "evidence %r in %s already exists with sha256 %s; the new source %s has "
+                "sha256 %s. Evidence is never overwritten: collect it under another name"
+                % (name, relfolder, existing_entries[name]["sha256"], source, digest))
+    return Survey(workspace, relfolder, folder, existing, existing_entries, wanted, problems)
+
+
+def plan(workspace, gate, version, date, sources, allowed_roots=None, created=None):
+    """Plan collecting ``sources`` (``[(name, path)]``) as evidence of ``gate``/``version``
+    into the folder ``choose_folder`` names; every problem ``survey`` finds is refused at once.
+
+    ``allowed_roots`` are the folders sources may come from (default: the workspace);
+    ``created`` is the ISO8601 time recorded for a new folder.
+    """
+    found = survey(workspace, gate, version, date, sources, allowed_roots)
+    if found.problems:
+        raise ValidationError("; ".join(found.problems))
+    if found.existing is None and not found.wanted:
+        raise ValidationError("no evidence files given for new folder %s" % found.relfolder)
+    folder, existing = found.folder, found.existing
+    entries = dict(found.entries)
     copies = []
-    for name in sorted(wanted):
-        source = wanted[name]
-        digest, size = _checksum.sha256_file(source)
+    for name in sorted(found.wanted):
+        source, digest, size = found.wanted[name]
         if name in entries:
-            if entries[name]["sha256"] != digest:
-                raise ValidationError(
-                    "evidence %r in %s already exists with sha256 %s; the new source %s has "
-                    "sha256 %s. Evidence is never overwritten: collect it under another name"
-                    % (name, relfolder, entries[name]["sha256"], source, digest))
             if not os.path.isfile(os.path.join(folder, name)):
                 copies.append((name, source, digest))
             continue
         entries[name] = {
             "name": name,
-            "source": _describe_source(workspace, source),
+            "source": _describe_source(found.workspace, source),
             "size": size,
             "sha256": digest,
         }
@@ -150,12 +237,12 @@ def plan(workspace, gate, version, date, sources, allowed_roots=None, created=No
         "format": MANIFEST_FORMAT,
         "gate": gate,
         "version": version,
-        "folder": relfolder,
+        "folder": found.relfolder,
         "created": existing["created"] if existing else created,
         "files": [entries[n] for n in sorted(entries)],
     }
     changed = bool(copies) or existing is None or not _manifest_files_match(folder, manifest)
-    return Plan(workspace, folder, manifest, copies, changed)
+    return Plan(found.workspace, folder, manifest, copies, changed)
 
 
 def _resolve_source(workspace, source, roots):

@@ -147,6 +147,19 @@ def unmet_order(policy, gate, version, records):
         gate, requires["gate"], requires["status"], version)]
 
 
+def written_by_run(pattern, produced):
+    """True when a file the run itself writes (``produced``: file name patterns, such as
+    ``verify_*.json``) has a name ``pattern`` matches: each produced pattern is read as a
+    name (``verify_1.4.0_*.json`` matches ``verify_*.json`` too)."""
+    return any(fnmatch.fnmatchcase(p, pattern) for p in produced)
+
+
+def missing_evidence_before_run(rules, names, produced):
+    """The policy's patterns that no existing evidence name matches and that the run does
+    not write either: what the gate will refuse however the deployment goes."""
+    return [p for p in missing_evidence(rules, names) if not written_by_run(p, produced)]
+
+
 def unmet_evidence(rules, names):
     return ["required evidence matching %r is missing" % pattern for pattern in missing_evidence(rules, names)]
 

@@ -149,7 +149,7 @@ def main():
             installer=dict(type="str", required=True),
             bundle=dict(type="str", required=True),
             policy=dict(type="dict"),
-            allowed_signers=dict(type="path", required=True),
+            allowed_signers=dict(type="path"),
         ),
         supports_check_mode=True,
     )

@@ -15,11 +15,16 @@ description:
     under the release workspace (SOP 7.4) and writes C(MANIFEST.sha256) (one C(sha256sum) line a
     file, sorted) and C(manifest.json) (gate, version, created, and source, size and sha256 of
     each file).
+  - One folder belongs to one version. The first version collected for a gate on a day gets the
+    SOP's name C(Stage9_<Gate>_<YYYYMMDD>); another version that day gets
+    C(Stage9_<Gate>_<YYYYMMDD>_<version>). A version keeps the folder it has (the plain one when
+    it holds this version's manifest, else its own when that exists), so the same call finds the
+    same folder every time; the result's RV(folder) names it.
   - Every file is written to a temporary file, verified, and renamed into place.
   - Collecting the same evidence again changes nothing. Different content under a name the
     folder already holds is B(refused), never overwritten; collect it under another name.
-    A file in the folder that the manifest does not list is refused too, and so is evidence
-    of another version for the same gate and day.
+    A file in the folder that the manifest does not list is refused too, and so is a folder
+    whose manifest is another gate's or version's. Every problem is reported at once.
   - Sources must lie inside the workspace or one of O(allowed_roots); symbolic links are
     resolved before that check.
   - Optionally writes a reproducible zip of the folder beside it (sorted members, fixed
@@ -42,7 +47,10 @@ options:
     type: str
     required: true
   date:
-    description: The day in the folder name, C(YYYYMMDD). Defaults to today on the host running the module.
+    description:
+      - The day in the folder name, C(YYYYMMDD). Defaults to today on the host running the module.
+      - Give the day the run's early check looked at (C(evidence_date) of M(routing_ml.deploy.gate_precheck)),
+        so that a run across midnight collects into the folder that was checked.
     type: str
   files:
     description:
@@ -71,7 +79,7 @@ options:
     elements: path
     default: []
   zip:
-    description: Also write C(Stage9_<Gate>_<YYYYMMDD>.zip) beside the folder.
+    description: Also write the folder's zip beside it, C(Stage9_<Gate>_<YYYYMMDD>.zip) (or C(..._<version>.zip)).
     type: bool
     default: false
 attributes:
@@ -87,6 +95,7 @@ attributes:
     description: Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is.
 seealso:
   - module: routing_ml.deploy.gate_record
+  - module: routing_ml.deploy.gate_precheck
 """
 
 EXAMPLES = r"""
@@ -105,7 +114,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 folder:
-  description: The evidence folder, relative to the workspace.
+  description: The evidence folder, relative to the workspace (C(Stage9_<Gate>_<YYYYMMDD>), or C(..._<version>) for another version that day).
   returned: success
   type: str
   sample: deliverables/onboarding_evidence/Stage9_Alpha_20251003

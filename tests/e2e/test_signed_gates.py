@@ -144,3 +144,45 @@ def test_beta_and_ga_signed_in_turn(lab, workspace, alpha_recorded):
     assert [line.split(" | ")[2] for line in ledger_lines(workspace)] == ["gate=Alpha", "gate=Beta", "gate=GA"]
     rc, output, dummy = play(lab, "verify_ledger.yml", workspace)
     assert rc == 0 and "3 signed approval(s)" in output, output[-3000:]
+
+
+def share_stage9(lab):
+    return os.path.join(lab.hosts["nas1"]["share"], "stage9")
+
+
+def fresh_controller(tmp_path, name):
+    """The same release on a controller that never ran it: artifacts, no logs (as under AWX)."""
+    path = str(tmp_path / name)
+    release.build(path, release.Options(version=VERSION, date="2025-09-29", files=40))
+    return path
+
+
+def test_a_fresh_controller_continues_the_chain_from_the_share(lab, workspace, alpha_recorded, tmp_path):
+    fresh = fresh_controller(tmp_path, "fresh")
+    assert ledger_lines(fresh) == []
+    rc, output, dummy = play(lab, "deploy_beta.yml", fresh)
+    assert rc == 0, output[-4000:]
+    # Alpha came from the share, checkpoint and approval with it; Beta waits for its signature.
+    assert ledger_lines(fresh) == ledger_lines(workspace)
+    assert "Beta for 1.4.0 is not recorded yet" in output
+    rc, output, dummy = sign_and_record(lab, fresh, VERSION, "Beta")
+    assert rc == 0, output[-4000:]
+    with open(os.path.join(share_stage9(lab), "logs", os.path.basename(_ledger.ledger_files(fresh)[-1]))) as handle:
+        assert handle.read().splitlines() == ledger_lines(fresh)
+    rc, output, dummy = play(lab, "verify_ledger.yml", share_stage9(lab))
+    assert rc == 0 and "2 signed approval(s)" in output, output[-3000:]
+
+
+def test_a_ledger_that_disagrees_with_the_share_is_refused_and_nothing_is_overwritten(
+        lab, workspace, alpha_recorded, tmp_path):
+    other = fresh_controller(tmp_path, "other")
+    # Another chain of its own: Alpha recorded here without the share (signatures off).
+    rc, output, dummy = play(lab, "deploy_alpha.yml", other, "-e", "routing_ml_approval_signatures=off",
+                             "-e", "routing_ml_records_share_folder=elsewhere")
+    assert rc == 0, output[-4000:]
+    before = (tree_digest(other), tree_digest(share_stage9(lab)))
+    rc, output, counts = play(lab, "deploy_beta.yml", other)
+    assert rc != 0
+    assert "record 1" in output and "workspace logs/task_execution_" in output and "share logs/task_execution_" in output
+    assert set(h for h, c in counts.items() if c["changed"]) <= {"localhost"}
+    assert (tree_digest(other), tree_digest(share_stage9(lab))) == before

@@ -82,11 +82,69 @@ def test_unlisted_file_in_the_folder_is_refused(workspace):
     assert not (folder / "smoke.json").exists()
 
 
-def test_other_version_same_gate_and_day_is_refused(workspace):
-    collect(workspace)
+def test_another_version_the_same_day_gets_a_folder_named_for_it(workspace):
+    first = collect(workspace)
+    second = collect(workspace, version="1.4.1")
+    root = workspace / "deliverables/onboarding_evidence"
+    assert first.folder == str(root / "Stage9_Alpha_20251003")
+    assert second.folder == str(root / "Stage9_Alpha_20251003_1.4.1")
+    assert second.manifest["folder"] == "deliverables/onboarding_evidence/Stage9_Alpha_20251003_1.4.1"
+    assert json.loads((root / "Stage9_Alpha_20251003/manifest.json").read_text())["version"] == "1.4.0"
+    assert _evidence.verify_folder(second.folder)[2] == []
+    # Each version keeps its folder, found again by the same rule.
+    assert collect(workspace).folder == first.folder and not collect(workspace).changed
+    assert collect(workspace, version="1.4.1").folder == second.folder
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.2", "20251003") == \
+        "deliverables/onboarding_evidence/Stage9_Alpha_20251003_1.4.2"
+
+
+def test_choose_folder_plain_first_then_the_versions_own(workspace):
+    plain = "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.1", "20251003") == plain
+    assert _evidence.choose_folder(str(workspace), "Beta", "1.4.1", "20251003") == \
+        "deliverables/onboarding_evidence/Stage9_Beta_20251003"
+    # A plain folder without a manifest is nobody's yet: chosen, and plan() says what it holds.
+    (workspace / plain).mkdir(parents=True)
+    (workspace / plain / "dropped.png").write_bytes(b"x")
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.1", "20251003") == plain
     with pytest.raises(ValidationError) as exc:
         collect(workspace, version="1.4.1")
-    assert "'1.4.0'" in str(exc.value) and "'1.4.1'" in str(exc.value)
+    assert "'dropped.png'" in str(exc.value)
+    # A version whose own folder exists keeps using it, even when the plain one is free.
+    own = workspace / (plain + "_1.4.2")
+    own.mkdir()
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.2", "20251003") == plain + "_1.4.2"
+    with pytest.raises(ValidationError):
+        _evidence.choose_folder(str(workspace), "Alpha", "1.4.2/..", "20251003")
+
+
+def test_a_folder_that_holds_another_version_is_still_refused(workspace):
+    collect(workspace, version="1.4.1")
+    collect(workspace, version="1.4.0", sources=SOURCES[:1])  # plain holds 1.4.1: 1.4.0 goes to its own
+    own = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003_1.4.0"
+    manifest = json.loads((own / "manifest.json").read_text())
+    (own / "manifest.json").write_text(json.dumps(dict(manifest, version="9.9.9")))
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, version="1.4.0")
+    assert "already holds Alpha evidence for version '9.9.9', not Alpha '1.4.0'" in str(exc.value)
+
+
+def test_every_problem_is_refused_at_once_and_survey_lists_them_without_raising(workspace):
+    collect(workspace)
+    folder = workspace / "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    (folder / "dropped.png").write_bytes(b"x")
+    (workspace / "incoming/Alpha/frontend_build_20251003.log").write_text("rebuilt\n")
+    sources = SOURCES + (("x.log", "incoming/gone.log"), ("build.log", "incoming/Alpha/verify_1.4.0_backend1.json"),
+                         ("../bad", "incoming/Alpha/verify_1.4.0_backend1.json"))
+    found = _evidence.survey(str(workspace), "Alpha", "1.4.0", "20251003", sources)
+    assert found.relfolder == "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    assert len(found.problems) == 5, found.problems
+    for text in ("'../bad'", "'build.log' is given twice", "'dropped.png'", "'incoming/gone.log'", "never overwritten"):
+        assert any(text in p for p in found.problems), text
+    assert found.names == ["build.log", "pytest.log"]
+    with pytest.raises(ValidationError) as exc:
+        collect(workspace, sources)
+    assert all(p in str(exc.value) for p in found.problems)
 
 
 @pytest.mark.parametrize("source", ["../outside.log", "/etc/hostname", "incoming/link.log"])

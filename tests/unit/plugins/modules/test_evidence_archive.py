@@ -59,3 +59,26 @@ def test_conflicting_content_is_refused(run_module, workspace):
     assert (workspace / FOLDER / "smoke.json").read_text() != "changed"
     assert sorted(os.listdir(str(workspace / FOLDER))) == [
         "MANIFEST.sha256", "frontend_build_20251003.log", "manifest.json", "smoke.json"]
+
+
+def test_a_second_version_the_same_day_gets_its_own_folder_and_zip(run_module, workspace):
+    failed, first = run_module(evidence_archive, args(workspace, zip=True))
+    assert not failed
+    failed, second = run_module(evidence_archive, args(workspace, version="1.4.1", zip=True), check_mode=True)
+    assert not failed and second["changed"] and second["folder"] == FOLDER + "_1.4.1"
+    assert not (workspace / (FOLDER + "_1.4.1")).exists()
+    failed, second = run_module(evidence_archive, args(workspace, version="1.4.1", zip=True))
+    assert not failed and second["folder"] == FOLDER + "_1.4.1" and second["zip"]["path"] == FOLDER + "_1.4.1.zip"
+    assert (workspace / (FOLDER + "_1.4.1.zip")).is_file()
+    # Each version finds its folder again, unchanged.
+    for version, folder in (("1.4.0", FOLDER), ("1.4.1", FOLDER + "_1.4.1")):
+        failed, again = run_module(evidence_archive, args(workspace, version=version, zip=True))
+        assert not failed and not again["changed"] and again["folder"] == folder
+
+
+def test_every_problem_of_the_folder_is_named_at_once(run_module, workspace):
+    run_module(evidence_archive, args(workspace))
+    (workspace / FOLDER / "dropped.png").write_bytes(b"x")
+    (workspace / "incoming/Alpha/verify_1.4.0_backend1.json").write_text("changed")
+    failed, result = run_module(evidence_archive, args(workspace))
+    assert failed and "'dropped.png'" in result["msg"] and "'smoke.json'" in result["msg"]
