@@ -308,9 +308,13 @@ def test_a_bad_version_still_names_the_other_inputs_and_reads_nothing_else(relea
 
 
 def test_a_gate_already_recorded_collects_nothing_so_its_evidence_is_not_checked(release):
+    earlier = _evidence.plan(str(release), "Alpha", "1.4.0", "20251002",
+                             [(os.path.basename(p), p) for p in alpha_sources(release)], created="x")
+    earlier.apply()
     _ledger.append(str(release), dict(gate="Alpha", status="Next Stage Ready", version="1.4.0", approver="QA-KIM",
                                       evidence="deliverables/onboarding_evidence/Stage9_Alpha_20251002",
-                                      manifest_sha256="a" * 64), now=datetime.datetime(2025, 10, 2, tzinfo=KST))
+                                      manifest_sha256=earlier.manifest_sha256),
+                   now=datetime.datetime(2025, 10, 2, tzinfo=KST))
     (release / _evidence.folder_relpath("Alpha", DATE)).mkdir(parents=True)
     (release / _evidence.folder_relpath("Alpha", DATE) / "dropped.png").write_bytes(b"x")
     result = check(release, operator="qa-kim", forbid_self_approval=True)

@@ -193,6 +193,9 @@ def test_a_forged_append_with_a_correct_prev_is_refused_by_the_audit_and_the_nex
     with pytest.raises(ValidationError) as caught:
         approve(workspace, keys, "GA", hour=12)
     assert "line 2" in str(caught.value)
+    # And the deployment of the next gate stops in its first play, before any host.
+    problems = early(workspace, keys, "GA")
+    assert len(problems) == 1 and "line 2" in problems[0] and "no checkpoint" in problems[0]
 
 
 def test_an_unsigned_record_after_signed_ones_is_refused_even_with_signatures_off(workspace, keys):
@@ -264,3 +267,28 @@ def test_two_recorders_at_once_both_land_with_chain_and_checkpoints_intact(works
     records, summary = audit(workspace, keys)
     assert sorted(r.fields["version"] for r in records) == ["1.4.0", "1.4.1"]
     assert summary["checkpoints"]["signed"] == 2
+
+
+def early(workspace, keys, gate, approver=None):
+    from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_checks
+    return _gate_checks.early_check(os.path.realpath(str(workspace)), gate, "1.4.0", approver=approver or APPROVER[gate],
+                                    allowed_signers=keys["allowed"], signatures="required")["problems"]
+
+
+def test_the_next_gates_early_check_refuses_a_forged_record_and_edited_evidence(workspace, keys):
+    approve(workspace, keys, "Alpha")
+    assert early(workspace, keys, "Beta") == []
+    folder = os.path.join(str(workspace), _evidence.folder_relpath("Alpha", "20251003"))
+    victim = os.path.join(folder, sorted(n for n in os.listdir(folder) if not n.startswith("MANIFEST"))[0])
+    with open(victim, "ab") as handle:
+        handle.write(b"edited after the approval\n")
+    problems = early(workspace, keys, "Beta")
+    assert len(problems) == 1 and "line 1" in problems[0] and os.path.basename(victim) in problems[0]
+
+
+def test_the_early_check_refuses_an_approver_not_enrolled_for_the_role(workspace, keys):
+    approve(workspace, keys, "Alpha")
+    approve(workspace, keys, "Beta", hour=11)
+    problems = early(workspace, keys, "GA", approver="DEPLOY-LEE")
+    assert len(problems) == 1 and "'DEPLOY-LEE' is enrolled" in problems[0] and "Release Owner" in problems[0]
+    assert "'NOBODY' is not enrolled" in early(workspace, keys, "GA", approver="NOBODY")[0]
