@@ -128,6 +128,11 @@ def versions_live(lab):
     return dict((h["name"], live(h)[1]) for h in web(lab))
 
 
+def read_only(counts):
+    """Only the controller ran, and the share host was read (its Stage 9 records), unchanged."""
+    return set(counts) <= {"localhost", "nas1"} and all(c["changed"] == 0 for c in counts.values())
+
+
 def changed_hosts(counts):
     return set(host for host, count in counts.items() if count["changed"])
 
@@ -290,7 +295,7 @@ def test_the_rolled_back_version_waits_for_an_unblock_with_a_reason(lab, new):
     before = tree_digest(*host_roots(lab))
     rc, output, counts = deploy(lab, new, "1.4.0", "ga")
     assert rc != 0 and "version 1.4.0 was rolled back at GA" in output
-    assert set(counts) == {"localhost"} and tree_digest(*host_roots(lab)) == before
+    assert read_only(counts) and tree_digest(*host_roots(lab)) == before
     rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=1.4.0",
                                       "-e", "routing_ml_gate=GA")
     assert rc != 0 and "routing_ml_reason" in output, "an unblock needs a reason"
@@ -319,7 +324,7 @@ def test_a_deployment_or_a_rollback_is_refused_while_another_deployment_runs(lab
             rc, output, counts = play(lab, name, "-e", "routing_ml_workspace=%s" % new, *args)
             assert rc != 0 and time.monotonic() - started < 30
             assert "pid %d" % holder["pid"] in output and "deploy GA 1.4.0" in output, output[-3000:]
-            assert set(counts) == {"localhost"}
+            assert read_only(counts), counts
         out, dummy = first.communicate(timeout=300)
         assert first.returncode == 0, out[-4000:]
     finally:
