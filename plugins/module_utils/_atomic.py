@@ -16,8 +16,12 @@ __metaclass__ = type
 import errno
 import fcntl
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
 def write_atomic(path, data, mode=None):
@@ -51,6 +55,41 @@ def write_atomic(path, data, mode=None):
 
 def write_text_atomic(path, text, mode=None):
     write_atomic(path, text.encode("utf-8"), mode)
+
+
+def read_bytes(path):
+    """The file's bytes, or None when there is no such file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+
+
+@contextmanager
+def verified_copy(source, target, expected, changed="%s changed while it was copied"):
+    """A copy of ``source`` in a temporary file beside ``target`` (fsynced, mode 0644), its
+    SHA256 checked against ``expected``; yields the temporary path for the caller to move into
+    place, and removes it if the caller did not."""
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, _checksum.READ_SIZE)
+            out.flush()
+            os.fsync(out.fileno())
+        actual = _checksum.sha256_file(tmp)[0]
+        if actual != expected:
+            raise ValidationError("%s: %s" % (changed % source, _checksum.describe_mismatch(source, expected, actual)))
+        os.chmod(tmp, 0o644)
+        yield tmp
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def read_text(path, default=None):

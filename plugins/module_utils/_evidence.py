@@ -23,8 +23,6 @@ __metaclass__ = type
 
 import json
 import os
-import shutil
-import tempfile
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _zip
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
@@ -281,24 +279,8 @@ def manifest_json_text(manifest):
 
 def copy_verified(source, target, expected):
     """Copy through a temp file beside ``target``; refuse if the copy's digest differs."""
-    directory = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, _checksum.READ_SIZE)
-            out.flush()
-            os.fsync(out.fileno())
-        actual, dummy = _checksum.sha256_file(tmp)
-        if actual != expected:
-            raise ValidationError(
-                "evidence source %s changed while it was collected: %s" % (
-                    source, _checksum.describe_mismatch(source, expected, actual)))
-        os.chmod(tmp, 0o644)
+    with _atomic.verified_copy(source, target, expected, "evidence source %s changed while it was collected") as tmp:
         os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def read_manifest(folder):

@@ -260,23 +260,12 @@ def parse(raw, environment):
     return data
 
 
-def _read_raw(path):
-    """The file's bytes, or None when there is no such file."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
-
-
 def _read(path, environment):
     """``(lock, raw)``; ``(None, None)`` when there is none; ``LockUnreadable`` when it is
     no lock. A lock written without hard links may be caught half-written: what is not
     even JSON is read again after a moment before it is called unreadable."""
     for attempt in range(3):
-        raw = _read_raw(path)
+        raw = _atomic.read_bytes(path)
         if raw is None:
             return None, None
         try:
@@ -380,7 +369,7 @@ def _remove_if(path, matches):
     except FileNotFoundError:
         return False
     try:
-        if matches(_read_raw(aside)):
+        if matches(_atomic.read_bytes(aside)):
             return True
         with open(aside, "rb") as handle:
             _publish(aside, path, handle.read())
@@ -467,7 +456,7 @@ def release(directory, environment, token):
     """Remove the lock when it carries ``token``: True when removed. A missing lock, another
     token or an unreadable file give False and are left alone."""
     path = lock_path(directory, environment)
-    if not token or _token_of(_read_raw(path), environment) != token:
+    if not token or _token_of(_atomic.read_bytes(path), environment) != token:
         return False
     return _remove_if(path, lambda content: _token_of(content, environment) == token)
 
@@ -505,7 +494,7 @@ def clear(directory, environment, operator, reason, now=None):
     try:
         lock, raw = _read(path, environment)
     except LockUnreadable as exc:
-        raw = _read_raw(path)
+        raw = _atomic.read_bytes(path)
         if raw is None:
             return None
         lock = {"unreadable": raw[:_KEEP_UNREADABLE].decode("utf-8", "replace"), "problem": exc.problem}

@@ -29,7 +29,6 @@ import fnmatch
 import os
 import re
 import shutil
-import tempfile
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _ledger
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
@@ -192,20 +191,7 @@ def _order(paths):
 
 def _copy_new(source, target, expected):
     """Copy ``source`` to a new ``target`` through a verified temporary file; never replaces."""
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target), suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, _checksum.READ_SIZE)
-            out.flush()
-            os.fsync(out.fileno())
-        actual = _checksum.sha256_file(tmp)[0]
-        if actual != expected:
-            raise ValidationError("%s changed since it was compared: %s" % (
-                source, _checksum.describe_mismatch(source, expected, actual)))
-        os.chmod(tmp, 0o644)
+    with _atomic.verified_copy(source, target, expected, "%s changed since it was compared") as tmp:
         try:
             os.link(tmp, target)
         except OSError as exc:
@@ -217,19 +203,6 @@ def _copy_new(source, target, expected):
             if os.path.lexists(target):
                 raise ValidationError("%s appeared while the records were copied; it is left as it is" % target)
             os.rename(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _read_or_none(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
 
 
 def _check_ledger_growth(rel, current, data, target_side):
@@ -252,7 +225,7 @@ def _planned(source_root, target_root, paths, expected, target_side):
             if _checksum.sha256_bytes(data) != expected[rel]:
                 raise ValidationError("%s changed since it was compared: %s" % (
                     rel, _checksum.describe_mismatch(rel, expected[rel], _checksum.sha256_bytes(data))))
-            _check_ledger_growth(rel, _read_or_none(target), data, target_side)
+            _check_ledger_growth(rel, _atomic.read_bytes(target), data, target_side)
             planned.append((rel, target, data))
         elif os.path.lexists(target):
             raise ValidationError("%s exists in the %s already; it is left as it is" % (rel, target_side))
@@ -279,7 +252,7 @@ def _apply(source_root, target_root, paths, expected, target_side):
                 _copy_new(_path(source_root, rel), target, expected[rel])
         for rel, target, data in planned:
             if data is not None:
-                current = _read_or_none(target)
+                current = _atomic.read_bytes(target)
                 _check_ledger_growth(rel, current, data, target_side)
                 _atomic.write_atomic(target, data, mode=0o644 if current is None else None)
                 actual = _checksum.sha256_file(target)[0]
