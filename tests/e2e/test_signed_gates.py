@@ -9,11 +9,12 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
 
-from labtools import running_lab, sign_and_record, tree_digest
+from labtools import host_roots, running_lab, sign_and_record, tree_digest
 from rml_lab import release, signing
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger
@@ -175,6 +176,42 @@ def test_a_ledger_that_disagrees_with_the_share_is_refused_and_nothing_is_overwr
     assert "record 1" in output and "workspace logs/task_execution_" in output and "share logs/task_execution_" in output
     assert set(h for h, c in counts.items() if c["changed"]) <= {"localhost"}
     assert (tree_digest(other), tree_digest(share_stage9(lab))) == before
+
+
+def isolated_copy(workspace, tmp_path, name):
+    """A copy of the workspace with a share folder of its own (the lab's share stays as it is)."""
+    copy = str(tmp_path / name)
+    shutil.copytree(workspace, copy, ignore=shutil.ignore_patterns(".stage"))
+    return copy, ["-e", "routing_ml_records_share_folder=stage9-%s" % name]
+
+
+def test_evidence_edited_after_the_approval_is_found_by_the_auditor_and_the_next_gate(
+        lab, workspace, alpha_recorded, tmp_path):
+    copy, share = isolated_copy(workspace, tmp_path, "edited")
+    folder = os.path.join(copy, _ledger.read_records(copy)[0].fields["evidence"])
+    victim = sorted(n for n in os.listdir(folder) if n.startswith("frontend_build_"))[0]
+    with open(os.path.join(folder, victim), "a") as handle:
+        handle.write("one more line, after the approval\n")
+    rc, output, dummy = play(lab, "verify_ledger.yml", copy)
+    assert rc != 0 and "logs/task_execution_" in output and victim in output, output[-3000:]
+    before = tree_digest(*host_roots(lab))
+    rc, output, counts = play(lab, "deploy_beta.yml", copy, *share)
+    assert rc != 0 and "Beta for 1.4.0 cannot start" in output and victim in output, output[-3000:]
+    assert "PLAY [Pre-deployment checklist" not in output and tree_digest(*host_roots(lab)) == before
+
+
+def test_a_forged_record_with_a_correct_prev_stops_the_next_gate_before_any_host(
+        lab, workspace, alpha_recorded, tmp_path):
+    copy, share = isolated_copy(workspace, tmp_path, "forged")
+    alpha = _ledger.read_records(copy)[0]
+    forged = dict(alpha.fields, gate="Beta", approver="DEPLOY-LEE", approval=None)
+    _ledger.append(copy, forged)  # prev = SHA256 of the last line, as docs/formats.md says
+    rc, output, dummy = play(lab, "verify_ledger.yml", copy)
+    assert rc != 0 and "line 2" in output and "no checkpoint" in output, output[-3000:]
+    before = tree_digest(*host_roots(lab))
+    rc, output, counts = play(lab, "deploy_ga.yml", copy, *share)
+    assert rc != 0 and "GA for 1.4.0 cannot start" in output and "line 2" in output, output[-3000:]
+    assert "PLAY [Pre-deployment checklist" not in output and tree_digest(*host_roots(lab)) == before
 
 
 def test_beta_and_ga_signed_in_turn(lab, workspace, alpha_recorded):
