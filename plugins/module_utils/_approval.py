@@ -55,6 +55,9 @@ class Request(object):
         self.approval = None
         self.signature = _signing.check_signature_text(signature) if signature else None
         if signatures == "required":
+            problems = _checkpoints.key_problems(checkpoint_key)
+            if problems:
+                raise ValidationError(problems[0])
             if not allowed_signers or not os.path.isfile(allowed_signers):
                 raise ValidationError(
                     "signed approvals are required and allowed_signers %r is not a file (set "

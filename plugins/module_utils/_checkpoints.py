@@ -32,6 +32,16 @@ def signer(key_path):
     return sign
 
 
+def key_problems(key_path):
+    """Why the controller could not sign the ledger with ``key_path`` (empty: it can)."""
+    if not key_path:
+        return ["signed approvals are required and there is no controller key to sign the ledger record "
+                "with (set routing_ml_ledger_signing_key: a vault file or an AWX credential)"]
+    if not os.path.isfile(key_path):
+        return ["the controller's ledger key %s is not a file" % key_path]
+    return []
+
+
 def verified_records(workspace, allowed_signers=None, required=False, anchors=()):
     """``(records, summary)``: the chain walked (``_ledger.verify``) and its checkpoints checked."""
     records = _ledger.verify(workspace, anchors)

@@ -28,7 +28,7 @@ import os
 import posixpath
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _approval, _checksum, _evidence, _gate_policy, _ledger, _ledger_audit, _records, _text)
+    _approval, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _ledger_audit, _records, _text)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     VERSION_PATTERN, ValidationError, check_date, check_field, check_version, relative_to,
     resolve_in_workspace)
@@ -183,7 +183,7 @@ def decode_sidecars(sidecars):
 def early_check(workspace, gate, version, policy=None, approver=None, operator=None, reason=None,
                 forbid_self_approval=False, rerecord=False, evidence_date=None, evidence_sources=(),
                 evidence_from_run=(), artifacts=(), published_files=(), published_sidecars=(),
-                published_on=None, allowed_signers=None, signatures="off"):
+                published_on=None, allowed_signers=None, signatures="off", checkpoint_key=None):
     """Every problem that keeps ``gate`` from starting (or from being recorded afterwards).
 
     ``workspace`` is the real workspace path; ``published_files`` ``[(location, sha256)]`` and
@@ -227,6 +227,8 @@ def early_check(workspace, gate, version, policy=None, approver=None, operator=N
     result["recorded"] = recorded[-1] if recorded else None
     if result["recorded"] is None or rerecord:
         problems += self_approval_problems(gate, approver, operator, forbid_self_approval)
+        if signatures == "required":
+            problems += _checkpoints.key_problems(checkpoint_key)
         if signatures == "required" and approver is not None and not field_problems(approver, None, None):
             try:
                 _approval.check_enrolled(allowed_signers, approver, rules["approver_role"])

@@ -41,6 +41,7 @@ extends_documentation_fragment:
   - routing_ml.deploy.workspace
   - routing_ml.deploy.attributes.read_only
   - routing_ml.deploy.signing
+  - routing_ml.deploy.signing.checkpoint
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -136,7 +137,8 @@ options:
     description:
       - C(required) checks the whole Stage 9 record as M(routing_ml.deploy.ledger_verify) does
         (checkpoints and signed approvals against O(allowed_signers), evidence folders, gate
-        order) and that O(allowed_signers) enrols O(approver) for the gate's approver role.
+        order), that O(allowed_signers) enrols O(approver) for the gate's approver role, and that
+        O(checkpoint_key) is there to sign the record.
       - C(off) still checks the chain, the evidence folders and any checkpoint the ledger has.
     type: str
     choices: [required, "off"]
@@ -292,6 +294,7 @@ def main():
             )),
             published_on=dict(type="str"),
             allowed_signers=dict(type="path"),
+            checkpoint_key=dict(type="path", no_log=False),
             signatures=dict(type="str", choices=["required", "off"], default="off"),
             smb=dict(type="dict", options=dict(
                 folder=dict(type="str", required=True),
@@ -329,7 +332,8 @@ def main():
             evidence_from_run=params["evidence_from_run"], artifacts=params["artifacts"],
             published_files=files, published_sidecars=sidecars,
             published_on=None if params["smb"] else params["published_on"],
-            allowed_signers=params["allowed_signers"], signatures=params["signatures"])
+            allowed_signers=params["allowed_signers"], signatures=params["signatures"],
+            checkpoint_key=params["checkpoint_key"])
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:

@@ -158,6 +158,9 @@ def main():
         version = check_version(params["version"])
         for target in params["target"]:
             check_version(target)
+        if params["signatures"] == "required" and not module.check_mode:
+            for problem in _checkpoints.key_problems(params["checkpoint_key"]):
+                raise ValidationError(problem)
         evidence, digest = rollback_evidence(workspace, version)
         fields = dict(gate=params["gate"], status=params["status"], version=version, approver=params["approver"],
                       operator=params["operator"], reason=params["reason"], evidence=evidence, manifest_sha256=digest)

@@ -272,7 +272,8 @@ def test_two_recorders_at_once_both_land_with_chain_and_checkpoints_intact(works
 def early(workspace, keys, gate, approver=None):
     from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_checks
     return _gate_checks.early_check(os.path.realpath(str(workspace)), gate, "1.4.0", approver=approver or APPROVER[gate],
-                                    allowed_signers=keys["allowed"], signatures="required")["problems"]
+                                    allowed_signers=keys["allowed"], signatures="required",
+                                    checkpoint_key=keys["controller"])["problems"]
 
 
 def test_the_next_gates_early_check_refuses_a_forged_record_and_edited_evidence(workspace, keys):
@@ -292,3 +293,11 @@ def test_the_early_check_refuses_an_approver_not_enrolled_for_the_role(workspace
     problems = early(workspace, keys, "GA", approver="DEPLOY-LEE")
     assert len(problems) == 1 and "'DEPLOY-LEE' is enrolled" in problems[0] and "Release Owner" in problems[0]
     assert "'NOBODY' is not enrolled" in early(workspace, keys, "GA", approver="NOBODY")[0]
+
+
+def test_signed_approvals_without_the_controllers_key_are_refused_early(workspace, keys):
+    from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_checks
+    problems = _gate_checks.early_check(os.path.realpath(str(workspace)), "Alpha", "1.4.0", approver="QA-KIM",
+                                        allowed_signers=keys["allowed"], signatures="required")["problems"]
+    assert problems == ["signed approvals are required and there is no controller key to sign the ledger record "
+                        "with (set routing_ml_ledger_signing_key: a vault file or an AWX credential)"]
