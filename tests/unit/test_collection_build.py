@@ -77,9 +77,10 @@ def test_installed_from_the_tarball_a_playbook_runs_by_its_fqcn(tarball, tmp_pat
         [os.path.join(BIN, "ansible-playbook"), "routing_ml.deploy.verify_ledger", "-i", "localhost,", "-c", "local",
          "-e", "ansible_python_interpreter=%s" % sys.executable,
          "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_approval_signatures=off"],
-        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+        check=False)
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "PASS: 0 record(s)" in completed.stdout
     assert str(collections) in subprocess.run(
         [os.path.join(BIN, "ansible-galaxy"), "collection", "list", "routing_ml.deploy"], env=env,
-        stdout=subprocess.PIPE, universal_newlines=True).stdout
+        stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
