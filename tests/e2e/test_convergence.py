@@ -225,7 +225,8 @@ def test_dev_run_after_lab_down_passes(tmp_path):
                                        stderr=subprocess.STDOUT, universal_newlines=True, check=False)
             assert completed.returncode == 0, "./dev %s: %s" % (" ".join(command), completed.stdout[-5000:])
         recaps = completed.stdout.split("PLAY RECAP")[1:]
-        assert len(recaps) == 3
+        # Per gate the deployment and the record of its signed approval, then the auditor's check.
+        assert len(recaps) == 3 * 2 + 1
         assert all(" changed=0 " in line for recap in recaps for line in recap.splitlines() if " ok=" in line)
     finally:
         control.down(env["ROUTING_ML_LAB_DIR"])
