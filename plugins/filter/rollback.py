@@ -36,6 +36,10 @@ def lost_host_failures(hosts):
     return _rollback.lost_host_failures(hosts)
 
 
+def changed_hosts(hostvars, hosts, version, lost=None):
+    return _rollback.changed_hosts([(host, hostvars[host]) for host in hosts], version, lost or ())
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -43,4 +47,5 @@ class FilterModule(object):
             "rollback_outcome": rollback_outcome,
             "rollback_problem": rollback_problem,
             "lost_host_failures": lost_host_failures,
+            "changed_hosts": changed_hosts,
         }

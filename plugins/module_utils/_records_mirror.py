@@ -54,7 +54,8 @@ def is_ledger(rel):
 def in_scope(rel):
     """Whether a relative posix path is one of the Stage 9 records."""
     parts = rel.split("/")
-    if not rel or any(not p or p.startswith(".") for p in parts):
+    # A backslash is a plain character here but a separator on an SMB share.
+    if not rel or any(not p or p.startswith(".") or "\\" in p for p in parts):
         return False
     if len(parts) == 2 and parts[0] == LOGS:
         return fnmatch.fnmatchcase(parts[1], LEDGER_GLOB)

@@ -15,6 +15,7 @@ __metaclass__ = type
 import hashlib
 import ntpath
 import os
+import re
 import uuid
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum
@@ -31,9 +32,27 @@ except ImportError:  # pragma: no cover - reported by the module
 def check_unc(path, what="path"):
     if not isinstance(path, str) or not path.startswith("\\\\") or len(path.strip("\\").split("\\")) < 2:
         raise ValidationError("%s %r is not a UNC path (\\\\server\\share\\...)" % (what, path))
-    if any(part in (".", "..") for part in path.strip("\\").split("\\")):
+    # smbclient normalises the path (ntpath.normpath) before use: "/" separates too and "." and ".."
+    # are resolved, so either after any separator would make it use another folder. Empty components
+    # (the publish role's root\releases\\1.4.0 under ansible-core 2.19) are only collapsed: accepted.
+    if any(part in (".", "..") for part in re.split(r"[\\/]", path.strip("\\"))):
         raise ValidationError("%s %r must not contain . or .. components" % (what, path))
     return path.rstrip("\\")
+
+
+def check_relative(rel):
+    """A file's relative posix path (under a folder being copied), refused when a component is
+    empty, ``.`` or ``..`` or holds a backslash: a plain file name on Linux, but a separator on
+    the share, so the file would land elsewhere (``..\\..\\index.html``)."""
+    if any(part in ("", ".", "..") or "\\" in part for part in rel.split("/")):
+        raise ValidationError("file %r cannot be copied to the share: its name holds a backslash or a . or .. "
+                              "component, which would put it outside the target folder" % (rel,))
+    return rel
+
+
+def join(root, rel):
+    """The UNC path of the relative posix path ``rel`` under the UNC folder ``root``."""
+    return root + "\\" + check_relative(rel).replace("/", "\\")
 
 
 def server_of(unc):
@@ -108,10 +127,11 @@ class Share(object):
         """Make ``remote_root`` hold exactly the files of ``manifest`` (``{rel: sha256}``) from
         ``local_root``: copy what differs, delete what the manifest does not list (robocopy /MIR).
         Returns ``(copied, deleted)`` lists."""
+        for rel in manifest:
+            check_relative(rel)  # every name before the first write
         copied = []
         for rel in sorted(manifest):
-            remote = remote_root + "\\" + rel.replace("/", "\\")
-            if self.put(os.path.join(local_root, *rel.split("/")), remote, manifest[rel], check_mode):
+            if self.put(os.path.join(local_root, *rel.split("/")), join(remote_root, rel), manifest[rel], check_mode):
                 copied.append(rel)
         deleted = sorted(set(self.tree(remote_root)) - set(manifest))
         if not check_mode:

@@ -95,3 +95,44 @@ def resolve_in_workspace(workspace, relpath, what="path"):
 
 def relative_to(path, root):
     return os.path.relpath(os.path.realpath(path), os.path.realpath(root)).replace(os.sep, "/")
+
+
+# Argument spec pieces that several modules share, each matching a doc fragment
+# (plugins/doc_fragments); a module merges them into its argument_spec. Each call returns new
+# dicts, so a module may change its copy.
+
+def workspace_spec():
+    """``workspace``; documented by ``routing_ml.deploy.workspace``."""
+    return dict(workspace=dict(type="path", required=True))
+
+
+def gate_spec(version_type="str"):
+    """``gate`` (one of ``GATES``) and ``version``; documented by ``routing_ml.deploy.gate``."""
+    return dict(
+        gate=dict(type="str", required=True, choices=list(GATES)),
+        version=dict(type=version_type, required=True),
+    )
+
+
+def signing_spec():
+    """``allowed_signers``; documented by ``routing_ml.deploy.signing``."""
+    return dict(allowed_signers=dict(type="path"))
+
+
+def checkpoint_spec():
+    """``checkpoint_key`` (a path, not a secret); documented by ``routing_ml.deploy.signing.checkpoint``."""
+    return dict(checkpoint_key=dict(type="path", no_log=False))
+
+
+def smb_spec(port="port", username="username", password="password", encrypt="encrypt"):
+    """How to reach an SMB share; documented by ``routing_ml.deploy.smb`` under the default names.
+
+    A module that names them otherwise passes its names (records_mirror: ``smb_port``,
+    ``smb_user``, ``smb_password``, ``smb_encrypt``).
+    """
+    return {
+        port: dict(type="int", default=445),
+        username: dict(type="str"),
+        password: dict(type="str", no_log=True),
+        encrypt: dict(type="bool", default=True),
+    }

@@ -24,24 +24,16 @@ description:
     that signs it.
 version_added: 0.2.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
   - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
+  - routing_ml.deploy.gate.approver
+  - routing_ml.deploy.gate.policy
   - routing_ml.deploy.signing
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  gate:
-    description: The gate to approve.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
-  version:
-    description: The release version.
-    type: str
-    required: true
-  approver:
-    description: Who approves; their principal in O(allowed_signers).
-    type: str
-    required: true
   reason:
     description: A note the approver signs with the statement. One line, no C(|).
     type: str
@@ -57,20 +49,13 @@ options:
     description: The frontend bundle, relative to O(workspace).
     type: str
     required: true
-  policy:
-    description: The gate policy (see M(routing_ml.deploy.gate_record)); defaults to SOP 7's.
-    type: dict
 attributes:
   check_mode:
     support: full
-    description: Validates everything and says whether the statement would be written.
+    details: Validates everything and says whether the statement would be written.
   diff_mode:
     support: full
-    description: Shows the statement written.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller, where the workspace is.
+    details: Shows the statement written.
 seealso:
   - module: routing_ml.deploy.gate_record
 """
@@ -134,22 +119,21 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _approval
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace)
+    ValidationError, gate_spec, real_workspace, signing_spec, workspace_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
-            version=dict(type="str", required=True),
+            **workspace_spec(),
+            **gate_spec(),
             approver=dict(type="str", required=True),
             reason=dict(type="str"),
             evidence=dict(type="str", required=True),
             installer=dict(type="str", required=True),
             bundle=dict(type="str", required=True),
             policy=dict(type="dict"),
-            allowed_signers=dict(type="path"),
+            **signing_spec(),
         ),
         supports_check_mode=True,
     )

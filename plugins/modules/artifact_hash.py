@@ -18,6 +18,9 @@ description:
     case, or as a sidecar file (upper case and the C(*name) form are read too).
     A mismatch fails, names the file and gives both digests, and writes nothing.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -43,14 +46,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Hashes and verifies, and reports whether the sidecar would change, without writing it.
+    details: Hashes and verifies, and reports whether the sidecar would change, without writing it.
   diff_mode:
     support: full
-    description: Shows the sidecar's content before and after.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs where the file is, usually the controller (with C(delegate_to) set to C(localhost)).
+    details: Shows the sidecar's content before and after.
 notes:
   - Windows hosts verify a landed file with M(routing_ml.deploy.verify_remote_checksum), which
     asks C(win_stat) for the digest.

@@ -20,7 +20,9 @@ description:
   - Fails when fewer than O(min_count) entries match, saying what was searched for.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -50,9 +52,7 @@ options:
     type: str
 attributes:
   platform:
-    platforms: posix
-    support: full
-    description: Runs where the logs are; the C(verify) role fetches them to the controller first.
+    details: Runs where the logs are; the C(verify) role fetches them to the controller first.
 """
 
 EXAMPLES = r"""

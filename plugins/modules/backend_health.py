@@ -20,6 +20,10 @@ description:
     "not running" (stopped, paused, not installed) fails the task at once, naming the state and
     O(tried). An answer the host cannot give is not taken for "stopped"; the wait goes on.
 version_added: 0.2.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.action
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -73,21 +77,13 @@ options:
     type: float
 attributes:
   action:
-    support: full
-    description: Runs on the controller; asks the host only when the port refuses connections.
-  async:
-    support: none
-    description: Not supported.
+    details: Runs on the controller; asks the host only when the port refuses connections.
   check_mode:
-    support: full
-    description: Only reads; the roles skip it in check mode, where nothing new was installed.
-  diff_mode:
-    support: none
-    description: Nothing changes.
+    details: Only reads; the roles skip it in check mode, where nothing new was installed.
   platform:
     platforms: [posix, windows]
     support: full
-    description: Windows services through C(win_service_info); Linux stand-ins through their status command.
+    details: Windows services through C(win_service_info); Linux stand-ins through their status command.
 seealso:
   - module: ansible.builtin.uri
   - module: ansible.windows.win_service_info

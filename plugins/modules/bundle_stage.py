@@ -15,9 +15,13 @@ description:
     cache is never half-unpacked, and writes the tree's manifest beside it
     (C(<dest>.manifest.sha256), sidecar format) with the zip's SHA256 in C(<dest>.source.sha256).
   - When the cache already holds this zip (same SHA256), nothing is unpacked or hashed again;
-    the stored manifest is returned. This keeps an unchanged re-deploy cheap.
+    the stored manifest is returned. This keeps an unchanged re-deploy cheap. When O(dest) itself is
+    missing, the zip is unpacked again; files edited inside the cache are not detected.
   - Refuses members that would land outside O(dest) (absolute paths, C(..), links).
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -32,14 +36,10 @@ options:
 attributes:
   check_mode:
     support: none
-    description: The cache is controller-side scratch space; run the task with C(check_mode=false).
+    details: The cache is controller-side scratch space; run the task with C(check_mode=false).
   diff_mode:
     support: none
-    description: Nothing to show.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller.
+    details: Nothing to show.
 """
 
 EXAMPLES = r"""
@@ -112,7 +112,9 @@ def main():
     manifest_file, source_file = dest + ".manifest.sha256", dest + ".source.sha256"
     try:
         digest = _checksum.sha256_file(src)[0]
-        changed = _atomic.read_text(source_file, default="").strip() != digest or not os.path.isfile(manifest_file)
+        # The sidecars outlive a removed cache folder (rm -rf <dest>): without the folder, unpack again.
+        changed = (_atomic.read_text(source_file, default="").strip() != digest or not os.path.isfile(manifest_file)
+                   or not os.path.isdir(dest))
         if changed:
             unpack(src, dest)
             text = _tree.manifest_text(_tree.tree_manifest(dest))

@@ -19,7 +19,9 @@ description:
   - With O(require_all=true) it fails when an item is unchecked, listing every one of them.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -35,11 +37,6 @@ options:
     description: Fail unless the section has items and all are checked.
     type: bool
     default: false
-attributes:
-  platform:
-    platforms: posix
-    support: full
-    description: Runs where the file is, usually the controller.
 """
 
 EXAMPLES = r"""

@@ -28,6 +28,10 @@ description:
     C(<dir>/lock_history.jsonl).
   - A lock file that cannot be read as a lock counts as held; it is never overwritten.
 version_added: 0.2.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.action
+  - routing_ml.deploy.attributes.controller
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -69,23 +73,17 @@ options:
     type: str
 attributes:
   action:
-    support: full
-    description: Runs on the controller only; never connects to the host.
-  async:
-    support: none
-    description: Not supported.
+    details: Runs on the controller only; never connects to the host.
   check_mode:
     support: full
-    description: >-
+    details: >-
       O(state=acquired) takes no lock, reports whether it would, and fails as a real run would when
       the lock is held. O(state=released) and O(state=cleared) remove nothing and record nothing.
   diff_mode:
     support: none
-    description: No diff is shown.
+    details: No diff is shown.
   platform:
-    platforms: posix
-    support: full
-    description: >-
+    details: >-
       The controller. Staleness is judged from C(/proc) (Linux); elsewhere a lock is never
       called stale.
 notes:

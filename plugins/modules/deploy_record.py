@@ -18,6 +18,8 @@ description:
     re-run that changes nothing changes no record. Written through a temporary file and a rename.
 version_added: 0.2.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
   - routing_ml.deploy.workspace
 author:
   - Routing ML Release Engineering (@routing-ml-release)
@@ -67,14 +69,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reports whether the record would change without writing it.
+    details: Reports whether the record would change without writing it.
   diff_mode:
     support: full
-    description: The record's text before and after.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller, where the workspace is.
+    details: The record's text before and after.
 """
 
 EXAMPLES = r"""
@@ -109,13 +107,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _records, _tree
-from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, real_workspace
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, real_workspace, workspace_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
+            **workspace_spec(),
             kind=dict(type="str", required=True, choices=sorted(_records.KINDS)),
             version=dict(type="str", required=True),
             host=dict(type="str"),

@@ -15,7 +15,12 @@ description:
     O(line) at the end of the section; adds the section when the document has none.
   - Headings in any script work (C(배포 준비)); nothing else in the file changes, line endings
     and byte order mark included. The file is replaced atomically.
+  - A file that is not UTF-8 is refused and left as it is.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.file_edit
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -28,24 +33,13 @@ options:
     type: str
     required: true
   key:
-    description: Text that identifies the line this module owns.
+    description: Text that identifies the line this module owns; it must not be empty.
     type: str
     required: true
   line:
-    description: The line; it must contain O(key).
+    description: The line; it must contain O(key) and no line break (C(\n) or C(\r)).
     type: str
     required: true
-attributes:
-  check_mode:
-    support: full
-    description: Reports whether the file would change without writing.
-  diff_mode:
-    support: full
-    description: Shows the file before and after.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs where the file is, usually the controller.
 """
 
 EXAMPLES = r"""
@@ -84,7 +78,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["key"] not in params["line"] or "\n" in params["line"]:
+    if not params["key"].strip():
+        # "" (or blanks) is in every line: the first line of the section would be overwritten.
+        module.fail_json(msg="key %r must not be empty or only blanks" % (params["key"],))
+    # Markdown reads a lone CR as a line break too.
+    if params["key"] not in params["line"] or "\n" in params["line"] or "\r" in params["line"]:
         module.fail_json(msg="line %r must be one line containing key %r" % (params["line"], params["key"]))
     try:
         dummy, diff = _markdown.edit_file(
@@ -94,6 +92,9 @@ def main():
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot edit %s: %s" % (params["path"], to_native(exc)))
+    except UnicodeDecodeError as exc:
+        module.fail_json(msg="cannot edit %s: it is not UTF-8 text (%s); it is left as it is" % (
+            params["path"], to_native(exc)))
     result = dict(changed=diff is not None, line=params["line"])
     if diff:
         result["diff"] = diff

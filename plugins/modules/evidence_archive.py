@@ -30,22 +30,14 @@ description:
   - Optionally writes a reproducible zip of the folder beside it (sorted members, fixed
     timestamps and modes), so the same evidence gives the same zip digest.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  workspace:
-    description: The release workspace all SOP paths are relative to.
-    type: path
-    required: true
-  gate:
-    description: The Stage 9 gate.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
-  version:
-    description: The release version, matching C(^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$).
-    type: str
-    required: true
   date:
     description:
       - The day in the folder name, C(YYYYMMDD). Defaults to today on the host running the module.
@@ -85,14 +77,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Validates everything and reports what would change without writing.
+    details: Validates everything and reports what would change without writing.
   diff_mode:
     support: full
-    description: Shows C(MANIFEST.sha256) before and after.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is.
+    details: Shows C(MANIFEST.sha256) before and after.
 seealso:
   - module: routing_ml.deploy.gate_record
   - module: routing_ml.deploy.gate_precheck
@@ -150,7 +138,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _evidence
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace, relative_to)
+    ValidationError, gate_spec, real_workspace, relative_to, workspace_spec)
 
 
 def run(module):
@@ -193,9 +181,8 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
-            version=dict(type="str", required=True),
+            **workspace_spec(),
+            **gate_spec(),
             date=dict(type="str"),
             files=dict(type="list", elements="dict", default=[], options=dict(
                 src=dict(type="path", required=True),

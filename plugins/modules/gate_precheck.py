@@ -38,32 +38,26 @@ description:
   - Reports whether this gate is already recorded for the version, so a re-run can skip it.
 version_added: 0.1.0
 extends_documentation_fragment:
-  - routing_ml.deploy.workspace
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
+  - routing_ml.deploy.gate.operator
+  - routing_ml.deploy.gate.policy
   - routing_ml.deploy.signing
   - routing_ml.deploy.signing.checkpoint
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  gate:
-    description: The gate about to run.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
   version:
+    # The rest as the routing_ml.deploy.gate fragment has it (required).
     description:
       - The release version, a string matching C(^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$) in full.
       - Taken as given (not converted), so that a number is refused with its value named.
     type: raw
-    required: true
-  policy:
-    description: The gate policy (see M(routing_ml.deploy.gate_record)); defaults to SOP 7's.
-    type: dict
   approver:
     description: Who will approve the gate; checked as M(routing_ml.deploy.gate_record) checks it.
-    type: str
-  operator:
-    description: Who launched the run; checked as M(routing_ml.deploy.gate_record) checks it.
     type: str
   reason:
     description: The note the approval will carry; checked as M(routing_ml.deploy.gate_record) checks it.
@@ -154,25 +148,21 @@ options:
         description: The version's folder on the share, a UNC path (C(\\\\server\\share\\releases\\1.4.0)).
         type: str
         required: true
+      # port, username, password and encrypt: what the routing_ml.deploy.smb fragment says.
       port:
         description: The SMB port.
         type: int
         default: 445
       username:
-        description: The share account.
+        description: The share account (from vault or an AWX credential).
         type: str
       password:
-        description: Its password.
+        description: Its password; never logged.
         type: str
       encrypt:
         description: Require SMB3 encryption.
         type: bool
         default: true
-attributes:
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller.
 requirements:
   - smbprotocol (only with O(smb))
 """
@@ -238,9 +228,9 @@ import binascii
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _gate_checks, _smb
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _approval, _checksum, _gate_checks, _smb
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace)
+    ValidationError, checkpoint_spec, gate_spec, real_workspace, signing_spec, smb_spec, workspace_spec)
 
 # A sidecar is one line; more than this is no sidecar.
 _SIDECAR_LIMIT = 1024 * 1024
@@ -271,9 +261,8 @@ def read_smb(smb, names):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
-            version=dict(type="raw", required=True),
+            **workspace_spec(),
+            **gate_spec(version_type="raw"),
             policy=dict(type="dict"),
             approver=dict(type="str"),
             operator=dict(type="str"),
@@ -293,15 +282,12 @@ def main():
                 content=dict(type="str", required=True),
             )),
             published_on=dict(type="str"),
-            allowed_signers=dict(type="path"),
-            checkpoint_key=dict(type="path", no_log=False),
-            signatures=dict(type="str", choices=["required", "off"], default="off"),
+            **signing_spec(),
+            **checkpoint_spec(),
+            signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
             smb=dict(type="dict", options=dict(
                 folder=dict(type="str", required=True),
-                port=dict(type="int", default=445),
-                username=dict(type="str"),
-                password=dict(type="str", no_log=True),
-                encrypt=dict(type="bool", default=True),
+                **smb_spec(),
             )),
         ),
         supports_check_mode=True,

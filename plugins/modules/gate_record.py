@@ -29,28 +29,18 @@ description:
     and every file is replaced atomically, so concurrent runs lose nothing.
 version_added: 0.1.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
   - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
+  - routing_ml.deploy.gate.approver
+  - routing_ml.deploy.gate.operator
+  - routing_ml.deploy.gate.policy
   - routing_ml.deploy.signing
   - routing_ml.deploy.signing.checkpoint
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  gate:
-    description: The gate approved.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
-  version:
-    description: The release version, matching C(^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$).
-    type: str
-    required: true
-  approver:
-    description: Who approves, e.g. C(QA-KIM). One line, no C(|).
-    type: str
-    required: true
-  operator:
-    description: Who launched the run (for AWX, C(awx_user_name)); recorded when given.
-    type: str
   reason:
     description: A free-text note recorded with the approval. One line, no C(|).
     type: str
@@ -66,13 +56,6 @@ options:
     description: The Tasklist, relative to O(workspace), whose C(Phase 5) section holds the gate's checkbox.
     type: str
     default: Tasklist.md
-  policy:
-    description:
-      - The gate policy. For each of C(Alpha), C(Beta), C(GA) a mapping with C(status),
-        C(approver_role), C(requires) (null or C({gate, status})), C(evidence) (file name
-        patterns the manifest must match) and C(tasklist_item).
-      - Defaults to the SOP 7 policy, the same the early check (M(routing_ml.deploy.gate_precheck)) applies.
-    type: dict
   forbid_self_approval:
     description: Refuse when O(approver) equals O(operator) (case-insensitive).
     type: bool
@@ -103,14 +86,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Checks every precondition and predicts the record and document edits without writing.
+    details: Checks every precondition and predicts the record and document edits without writing.
   diff_mode:
     support: full
-    description: Shows the record appended and the document lines changed.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is.
+    details: Shows the record appended and the document lines changed.
 seealso:
   - module: routing_ml.deploy.evidence_archive
   - module: routing_ml.deploy.ledger_verify
@@ -165,15 +144,14 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _approval
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace)
+    ValidationError, checkpoint_spec, gate_spec, real_workspace, signing_spec, workspace_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
-            version=dict(type="str", required=True),
+            **workspace_spec(),
+            **gate_spec(),
             approver=dict(type="str", required=True),
             operator=dict(type="str"),
             reason=dict(type="str"),
@@ -183,11 +161,11 @@ def main():
             policy=dict(type="dict"),
             forbid_self_approval=dict(type="bool", default=False),
             signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
-            allowed_signers=dict(type="path"),
+            **signing_spec(),
             installer=dict(type="str"),
             bundle=dict(type="str"),
             signature=dict(type="str"),
-            checkpoint_key=dict(type="path", no_log=False),
+            **checkpoint_spec(),
         ),
         required_if=[("signatures", "required", ("allowed_signers", "installer", "bundle"))],
         supports_check_mode=True,

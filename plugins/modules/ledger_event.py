@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 module: ledger_event
 short_description: Record a rollback, or the deliberate unblocking of a rolled-back version, in the Stage 9 ledger
 description:
-  - Appends one C(Rolled Back) or C(Unblocked) record to the hash-chained ledger
+  - Appends one C(Rolled Back) or C(Unblocked) record of O(version) at O(gate) to the hash-chained ledger
     (C(logs/task_execution_<YYYYMMDD>.log), see C(docs/formats.md)), under the ledger's lock.
   - C(Rolled Back) marks O(version) bad for every gate; the gate checks refuse it until an
     C(Unblocked) record with a reason follows. The record names the rollback's O(target)
@@ -21,7 +21,12 @@ description:
     is not written again, and a version that is not blocked is not unblocked.
 version_added: 0.3.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
   - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
+  - routing_ml.deploy.gate.approver
+  - routing_ml.deploy.gate.operator
   - routing_ml.deploy.signing
   - routing_ml.deploy.signing.checkpoint
 author:
@@ -32,22 +37,6 @@ options:
     type: str
     required: true
     choices: [Rolled Back, Unblocked]
-  gate:
-    description: The stage (gate) it happened at.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
-  version:
-    description: The version rolled back, or unblocked.
-    type: str
-    required: true
-  approver:
-    description: Who decided it (the operator of an automatic rollback).
-    type: str
-    required: true
-  operator:
-    description: Who ran the job.
-    type: str
   reason:
     description: Why. One line, no C(|).
     type: str
@@ -68,14 +57,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Says whether a record would be appended, without appending it.
+    details: Says whether a record would be appended, without appending it.
   diff_mode:
     support: none
-    description: The record is returned instead.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller, where the release workspace is.
+    details: The record is returned instead.
 """
 
 EXAMPLES = r"""
@@ -117,9 +102,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _checkpoints, _checksum, _gate_policy, _ledger, _records, _tree)
+    _approval, _checkpoints, _checksum, _gate_policy, _ledger, _records, _tree)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, check_version, real_workspace)
+    ValidationError, check_version, checkpoint_spec, gate_spec, real_workspace, signing_spec, workspace_spec)
 
 
 def rollback_evidence(workspace, version):
@@ -136,18 +121,17 @@ def rollback_evidence(workspace, version):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
+            **workspace_spec(),
             status=dict(type="str", required=True, choices=[_gate_policy.ROLLED_BACK, _gate_policy.UNBLOCKED]),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
-            version=dict(type="str", required=True),
+            **gate_spec(),
             approver=dict(type="str", required=True),
             operator=dict(type="str"),
             reason=dict(type="str", required=True),
             target=dict(type="list", elements="str", default=[]),
             outcome=dict(type="str"),
-            allowed_signers=dict(type="path"),
-            checkpoint_key=dict(type="path", no_log=False),
-            signatures=dict(type="str", choices=["required", "off"], default="off"),
+            **signing_spec(),
+            **checkpoint_spec(),
+            signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
         ),
         supports_check_mode=True,
     )

@@ -25,8 +25,11 @@ description:
     digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
 version_added: 0.1.0
 extends_documentation_fragment:
-  - routing_ml.deploy.workspace
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate.policy
   - routing_ml.deploy.signing
 author:
   - Routing ML Release Engineering (@routing-ml-release)
@@ -43,14 +46,6 @@ options:
     type: str
     choices: [required, "off"]
     default: "off"
-  policy:
-    description: The gate policy (see M(routing_ml.deploy.gate_record)); defaults to SOP 7's.
-    type: dict
-attributes:
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is.
 seealso:
   - module: routing_ml.deploy.gate_record
 """
@@ -103,18 +98,18 @@ broken:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _ledger_audit
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _approval, _ledger, _ledger_audit
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace)
+    ValidationError, real_workspace, signing_spec, workspace_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
+            **workspace_spec(),
             anchors=dict(type="list", elements="str", default=[]),
-            allowed_signers=dict(type="path"),
-            signatures=dict(type="str", choices=["required", "off"], default="off"),
+            **signing_spec(),
+            signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
             policy=dict(type="dict"),
         ),
         supports_check_mode=True,

@@ -15,6 +15,9 @@ description:
     its C(MANIFEST.sha256) and a verification script that an operator runs before uploading
     the files to a local IIS. The same bundle gives the same zip, byte for byte.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -33,14 +36,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Builds the zip aside and reports whether it would change.
+    details: Builds the zip aside and reports whether it would change.
   diff_mode:
     support: none
-    description: Binary content.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller.
+    details: Binary content.
 """
 
 EXAMPLES = r"""

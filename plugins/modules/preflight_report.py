@@ -20,8 +20,10 @@ description:
   - Fails with one message that lists every problem, the host ones per host.
 version_added: 0.1.0
 extends_documentation_fragment:
-  - routing_ml.deploy.workspace
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.workspace
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -62,11 +64,6 @@ options:
       - What each backend host reported, a mapping of host name to C(present), C(path) and C(exists).
     type: dict
     default: {}
-attributes:
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller.
 """
 
 EXAMPLES = r"""
@@ -107,7 +104,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _markdown, _preflight
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace, relative_to, resolve_in_workspace)
+    ValidationError, real_workspace, relative_to, resolve_in_workspace, workspace_spec)
 
 
 def newest(workspace, pattern, what, problems):
@@ -156,7 +153,7 @@ def run(params):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
+            **workspace_spec(),
             build_log=dict(type="str", default="logs/qa/frontend_build_*.log"),
             pytest_log=dict(type="str", default="logs/qa/pytest_rsl_routing_groups_*.log"),
             pytest_target=dict(type="str", default="tests/test_rsl_routing_groups.py"),

@@ -30,6 +30,8 @@ description:
     module reads and writes itself.
 version_added: 0.3.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
   - routing_ml.deploy.workspace
 author:
   - Routing ML Release Engineering (@routing-ml-release)
@@ -58,6 +60,8 @@ options:
       - The UNC path of C(<share root>\stage9), C(\\server\share\routing_ml\stage9), read and
         written over SMB3 with smbprotocol (no view needed). A missing folder is an empty share.
     type: str
+  # smb_user, smb_password, smb_port and smb_encrypt: what the routing_ml.deploy.smb fragment
+  # says of username, password, port and encrypt.
   smb_user:
     description: The share account (from vault or an AWX credential).
     type: str
@@ -75,14 +79,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Compares and reports what would be copied, writing nothing on either side.
+    details: Compares and reports what would be copied, writing nothing on either side.
   diff_mode:
     support: none
-    description: The result lists the files.
+    details: The result lists the files.
   platform:
-    platforms: posix
-    support: full
-    description:
+    details:
       - Runs on the controller (with C(delegate_to) set to C(localhost)), where the workspace is;
         with O(state=pushed) and O(view), on the host where O(view) is a local folder.
 seealso:
@@ -158,7 +160,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _records_mirror, _smb
-from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, real_workspace
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, real_workspace, smb_spec, workspace_spec)
 
 
 class Refused(Exception):
@@ -235,14 +238,11 @@ def verify(workspace, view, result):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
+            **workspace_spec(),
             state=dict(type="str", default="compared", choices=["compared", "pulled", "pushed", "verified"]),
             view=dict(type="path"),
             smb_root=dict(type="str"),
-            smb_user=dict(type="str"),
-            smb_password=dict(type="str", no_log=True),
-            smb_port=dict(type="int", default=445),
-            smb_encrypt=dict(type="bool", default=True),
+            **smb_spec(port="smb_port", username="smb_user", password="smb_password", encrypt="smb_encrypt"),
         ),
         required_one_of=[["view", "smb_root"]],
         mutually_exclusive=[["view", "smb_root"]],

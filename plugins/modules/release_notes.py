@@ -19,6 +19,10 @@ description:
   - A missing section is added at the end of the file. Running it again with the same input
     changes nothing. The file is replaced atomically.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.file_edit
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -93,17 +97,6 @@ options:
     description: Heading of the rollback results section.
     type: str
     default: Rollback
-attributes:
-  check_mode:
-    support: full
-    description: Reports whether the file would change without writing.
-  diff_mode:
-    support: full
-    description: Shows the file before and after.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs where the file is, usually the controller.
 """
 
 EXAMPLES = r"""

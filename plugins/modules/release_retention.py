@@ -25,6 +25,8 @@ description:
     the caller has lost track of what is live, and removing the live release must be impossible.
   - The decision is the one the C(routing_ml.deploy.release_prune) filter makes for IIS nodes.
 version_added: 0.3.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -49,14 +51,14 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Lists and decides as a real run does and reports what it would remove; deletes nothing.
+    details: Lists and decides as a real run does and reports what it would remove; deletes nothing.
   diff_mode:
     support: full
-    description: Shows the release folders before and after pruning, one name a line.
+    details: Shows the release folders before and after pruning, one name a line.
   platform:
     platforms: posix
     support: full
-    description: nginx nodes; IIS nodes use the C(routing_ml.deploy.release_prune) filter with C(win_find) and C(win_file).
+    details: nginx nodes; IIS nodes use the C(routing_ml.deploy.release_prune) filter with C(win_find) and C(win_file).
 notes:
   - Modification time decides only how many unprotected old releases remain. The rollback target
     is never chosen by time; it is protected by naming it in O(keep).

@@ -18,23 +18,18 @@ description:
   - A version that a C(Rolled Back) ledger record marked bad, with no C(Unblocked) record after
     it, is never a target. Hosts whose target cannot be used are all named in one failure, so
     a rollback either has a target everywhere it needs one or changes nothing.
-  - Says whether the ledger already records this rollback (a second run appends no line).
+  - Says whether the ledger already records this rollback of O(version) at O(gate), the stage the
+    rollback is for (a second run appends no line).
 version_added: 0.3.0
 extends_documentation_fragment:
-  - routing_ml.deploy.workspace
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.workspace
+  - routing_ml.deploy.gate
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
-  version:
-    description: The version being rolled back.
-    type: str
-    required: true
-  gate:
-    description: The stage (gate) the rollback is for; the ledger record names it.
-    type: str
-    required: true
-    choices: [Alpha, Beta, GA]
   web:
     description: The stage's web nodes (inventory names).
     type: list
@@ -48,11 +43,6 @@ options:
   to:
     description: The version every host goes back to, instead of each host's previous one.
     type: str
-attributes:
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller, where the release workspace is.
 """
 
 EXAMPLES = r"""
@@ -95,15 +85,15 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_policy, _ledger, _rollback
-from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, real_workspace
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
+    ValidationError, gate_spec, real_workspace, workspace_spec)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            workspace=dict(type="path", required=True),
-            version=dict(type="str", required=True),
-            gate=dict(type="str", required=True, choices=["Alpha", "Beta", "GA"]),
+            **workspace_spec(),
+            **gate_spec(),
             web=dict(type="list", elements="str", default=[]),
             backend=dict(type="list", elements="str", default=[]),
             to=dict(type="str"),

@@ -18,12 +18,16 @@ description:
     never reads a half-written file. A target that already has the same SHA256 is left alone.
   - With a folder and O(mirror=true), files on the share that the source does not have are
     deleted, as C(robocopy /MIR) would.
+  - A folder holding a file whose name contains a backslash (a plain character on Linux, a separator
+    on the share) is refused before anything is written.
   - The SMB session is encrypted (SMB3) unless O(encrypt=false); the password is never logged.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
+  - routing_ml.deploy.smb
 author:
   - Routing ML Release Engineering (@routing-ml-release)
-requirements:
-  - smbprotocol
 options:
   src:
     description: The file or folder on the controller.
@@ -37,31 +41,13 @@ options:
     description: With a folder O(src), delete files under O(dest) that O(src) does not have.
     type: bool
     default: false
-  port:
-    description: The SMB port.
-    type: int
-    default: 445
-  username:
-    description: The share account (from vault or an AWX credential).
-    type: str
-  password:
-    description: Its password.
-    type: str
-  encrypt:
-    description: Require SMB3 encryption.
-    type: bool
-    default: true
 attributes:
   check_mode:
     support: full
-    description: Compares digests and reports what would be copied or deleted without writing.
+    details: Compares digests and reports what would be copied or deleted without writing.
   diff_mode:
     support: none
-    description: Binary content.
-  platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller (with C(delegate_to) set to C(localhost)).
+    details: Binary content.
 """
 
 EXAMPLES = r"""
@@ -101,7 +87,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _smb, _tree
-from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, smb_spec
 
 
 def run(module):
@@ -110,16 +96,19 @@ def run(module):
     src = params["src"]
     if not os.path.exists(src):
         raise ValidationError("src %s does not exist" % src)
-    share = _smb.Share(_smb.server_of(dest), params["port"], params["username"], params["password"],
-                       params["encrypt"])
+    manifest = None
     if os.path.isdir(src):
         manifest = _tree.tree_manifest(src)
+        for rel in manifest:
+            _smb.check_relative(rel)  # every name before connecting, so before the first write
+    share = _smb.Share(_smb.server_of(dest), params["port"], params["username"], params["password"],
+                       params["encrypt"])
+    if manifest is not None:
         if params["mirror"]:
             copied, deleted = share.mirror(src, dest, manifest, module.check_mode)
         else:
             copied = [rel for rel in sorted(manifest) if share.put(
-                os.path.join(src, *rel.split("/")), dest + "\\" + rel.replace("/", "\\"), manifest[rel],
-                module.check_mode)]
+                os.path.join(src, *rel.split("/")), _smb.join(dest, rel), manifest[rel], module.check_mode)]
             deleted = []
         return dict(changed=bool(copied or deleted), copied=copied, deleted=deleted)
     digest = _checksum.sha256_file(src)[0]
@@ -133,10 +122,7 @@ def main():
             src=dict(type="path", required=True),
             dest=dict(type="str", required=True),
             mirror=dict(type="bool", default=False),
-            port=dict(type="int", default=445),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            encrypt=dict(type="bool", default=True),
+            **smb_spec(),
         ),
         supports_check_mode=True,
     )

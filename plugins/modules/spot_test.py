@@ -16,11 +16,17 @@ description:
   - Returns when it started and the source address this host used to reach the backend,
     so that the audit log entries of the test can be found (SOP 6.3).
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.controller
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
   url:
-    description: The backend's base URL, e.g. C(http://backend1:8000).
+    description:
+      - The backend's base URL, e.g. C(http://backend1:8000).
+      - A URL that is not C(http) or C(https), has a bad port or a host that does not resolve fails
+        before any request, in check mode too.
     type: str
     required: true
   name:
@@ -38,14 +44,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Creates nothing in check mode; reports that the test was skipped.
+    details: Creates nothing in check mode; reports that the test was skipped.
   diff_mode:
     support: none
-    description: Nothing to show.
+    details: Nothing to show.
   platform:
-    platforms: posix
-    support: full
-    description: Runs on the controller, which is the client whose IP the audit log must show.
+    details: Runs on the controller, which is the client whose IP the audit log must show.
 """
 
 EXAMPLES = r"""
@@ -93,7 +97,9 @@ from ansible.module_utils.urls import open_url
 def source_address(url):
     """The local address the kernel picks toward the URL's host (no packet is sent)."""
     parsed = urlparse(url)
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError("not an http:// or https:// URL with a host")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)  # ValueError for a bad port
     family, dummy, dummy2, dummy3, address = socket.getaddrinfo(parsed.hostname, port, 0, socket.SOCK_DGRAM)[0]
     probe = socket.socket(family, socket.SOCK_DGRAM)
     try:
@@ -127,7 +133,13 @@ def main():
     base = module.params["url"].rstrip("/")
     name = module.params["name"]
     started = datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()
-    result = dict(changed=False, started=started, client_ip=source_address(base), found=False)
+    try:
+        client_ip = source_address(base)
+    except ValueError as exc:
+        module.fail_json(msg="url %r is not a usable URL: %s" % (module.params["url"], to_native(exc)))
+    except OSError as exc:  # socket.gaierror for a host that does not resolve
+        module.fail_json(msg="cannot resolve or find a route to the host of url %r: %s" % (module.params["url"], to_native(exc)))
+    result = dict(changed=False, started=started, client_ip=client_ip, found=False)
     if module.check_mode:
         module.exit_json(skipped=True, msg="check mode: the spot test creates a group, so it did not run", **result)
     status, created = request(module, "POST", base + "/api/rsl/groups", {"name": name, "routes": []})

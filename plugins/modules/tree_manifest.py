@@ -18,6 +18,9 @@ description:
     release folder mirrors the bundle.
   - With O(dest), also writes the manifest there (atomically; unchanged content is left alone).
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.file_host
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -43,14 +46,12 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads and compares; reports whether O(dest) would change without writing it.
+    details: Reads and compares; reports whether O(dest) would change without writing it.
   diff_mode:
     support: none
-    description: Not shown; the manifest can be thousands of lines.
+    details: Not shown; the manifest can be thousands of lines.
   platform:
-    platforms: posix
-    support: full
-    description: POSIX hosts; Windows nodes run the frontend role's PowerShell counterpart.
+    details: POSIX hosts; Windows nodes run the frontend role's PowerShell counterpart.
 """
 
 EXAMPLES = r"""

@@ -20,6 +20,10 @@ description:
   - A missing remote file, a directory, and a mismatch are distinct failures that name the
     host and the path; a mismatch gives both digests.
 version_added: 0.1.0
+extends_documentation_fragment:
+  - routing_ml.deploy.attributes
+  - routing_ml.deploy.attributes.action
+  - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
@@ -38,21 +42,11 @@ options:
     type: path
 attributes:
   action:
-    support: full
-    description: Runs on the controller and asks the host for the digest.
-  async:
-    support: none
-    description: Not supported.
-  check_mode:
-    support: full
-    description: Only reads; behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
+    details: Runs on the controller and asks the host for the digest.
   platform:
     platforms: [posix, windows]
     support: full
-    description: POSIX hosts through C(stat), Windows hosts through C(win_stat).
+    details: POSIX hosts through C(stat), Windows hosts through C(win_stat).
 notes:
   - Exactly one of O(src), O(checksum) and O(sidecar) is required.
 seealso:

@@ -19,6 +19,7 @@ description:
     report the same facts from PowerShell.
 version_added: 0.2.0
 extends_documentation_fragment:
+  - routing_ml.deploy.attributes
   - routing_ml.deploy.attributes.read_only
 author:
   - Routing ML Release Engineering (@routing-ml-release)
@@ -56,7 +57,7 @@ attributes:
   platform:
     platforms: posix
     support: full
-    description: nginx nodes; IIS nodes answer from the frontend role's PowerShell.
+    details: nginx nodes; IIS nodes answer from the frontend role's PowerShell.
 """
 
 EXAMPLES = r"""

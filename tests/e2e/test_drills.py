@@ -64,17 +64,17 @@ def workspaces(tmp_path_factory):
     return make
 
 
-def play(lab, name, *args):
-    return lab.playbook(name, *args, **ENV)
+def play(lab, name, *args, **env):
+    return lab.playbook(name, *args, **dict(ENV, **env))
 
 
 # Drills record each gate in its deployment run; signing is drilled in test_signed_gates.py.
 UNSIGNED = ["-e", "routing_ml_approval_signatures=off"]
 
 
-def deploy(lab, workspace, version, gate, *extra):
+def deploy(lab, workspace, version, gate, *extra, **env):
     return play(lab, "deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
-                        "-e", "routing_ml_version=%s" % version, *(DEADLINE + UNSIGNED + list(extra)))
+                "-e", "routing_ml_version=%s" % version, *(DEADLINE + UNSIGNED + list(extra)), **env)
 
 
 def through(lab, workspace, version, gates=("alpha", "beta", "ga")):
@@ -384,7 +384,8 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, wo
     # A served check that cannot pass for 1.6.0: a file only 1.4.0's bundle has.
     only_old = sorted(set(release.bundle_files("1.4.0", FILES)) - set(release.bundle_files("1.6.0", FILES)))[0]
     with poller(lab, ["1.4.0", "1.6.0"]) as watching:
-        rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", "-e", "routing_ml_frontend_probe_file=%s" % only_old)
+        rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", "-e", "routing_ml_frontend_probe_file=%s" % only_old,
+                                    ANSIBLE_SHOW_CUSTOM_STATS="1")
     print(watching.format_report())
     assert rc != 0
     message = output[output.index("Stage 9 GA deployment of 1.6.0 failed"):]
@@ -397,6 +398,43 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, wo
     assert "| gate=GA | status=Rolled Back | version=1.6.0 |" in ledger(workspace)[-1]
     # node2 and node3 went to 1.6.0 and back; the others never switched.
     assert_no_torn_page(watching.report(), ["1.4.0", "1.6.0"], switches=2)
+    # The failed run still put its records on the share: another controller's next record
+    # continues after this Rolled Back record.
+    assert ledger(os.path.join(lab.hosts["nas1"]["share"], "stage9")) == ledger(workspace)
+    # What the run changed, for an AWX workflow's rollback node (set_stats).
+    stats = json.loads(output[output.index("RUN:", output.index("CUSTOM STATS")) + 4:].split("\n\n")[0])
+    assert stats == {"routing_ml_rollback_hosts": ["node2", "node3"],
+                     "routing_ml_rollback_hosts_from": {"gate": "GA", "version": "1.6.0"}}, stats
+
+
+def test_the_rollback_playbook_acts_only_on_the_hosts_it_is_given(lab, workspaces):
+    workspace = workspaces("1.6.0")
+    before = tree_digest(*host_roots(lab))
+    for hosts, problem in (('"node9"', 'got "node9"'), ('["node9", "node2"]', 'not in the stage: ["node9"]'),
+                           ('{"node2": 1}', 'got {"node2": 1}'), ('[7]', 'not in the stage: ["7"]')):
+        rc, output, counts = rollback(lab, workspace, "1.6.0", "GA", "-e", '{"routing_ml_rollback_hosts": %s}' % hosts)
+        assert rc != 0 and "routing_ml_rollback_hosts must be a list of hosts of stage_ga" in output, output[-3000:]
+        assert problem in output, (problem, output[-3000:])
+        assert read_only(counts) and not os.path.exists(lock_file(lab)), counts
+    # Published by another node of the workflow (Beta's deployment), not GA's: refused.
+    rc, output, counts = rollback(lab, workspace, "1.6.0", "GA", "-e", json.dumps(
+        {"routing_ml_rollback_hosts": ["node1"], "routing_ml_rollback_hosts_from": {"gate": "Beta", "version": "1.6.0"}}))
+    assert rc != 0 and 'published by the deployment of {"gate": "Beta", "version": "1.6.0"}, not of GA 1.6.0' in output, \
+        output[-3000:]
+    assert read_only(counts) and not os.path.exists(lock_file(lab)), counts
+    # The deployment changed no host: nothing to roll back, nothing recorded.
+    records = ledger(workspace)
+    rc, output, counts = rollback(lab, workspace, "1.6.0", "GA", "-e", '{"routing_ml_rollback_hosts": []}')
+    assert rc == 0, output[-3000:]
+    assert "nothing to roll back" in output and read_only(counts), counts
+    assert ledger(workspace) == records and tree_digest(*host_roots(lab)) == before
+    # node1 only: it goes back, the others (node2, node3 already at 1.4.0; dmz1 at 1.6.0) are left.
+    rc, output, counts = rollback(lab, workspace, "1.6.0", "GA", "-e", json.dumps(
+        {"routing_ml_rollback_hosts": ["node1"], "routing_ml_rollback_hosts_from": {"gate": "GA", "version": "1.6.0"}}))
+    assert rc == 0, output[-5000:]
+    assert changed_hosts(counts) <= {"localhost", "node1", "nas1"} and "node1" in changed_hosts(counts), counts
+    assert versions_live(lab) == {"node1": "1.4.0", "node2": "1.4.0", "node3": "1.4.0", "dmz1": "1.6.0"}
+    assert "| gate=GA | status=Rolled Back | version=1.6.0 |" in ledger(workspace)[-1]
 
 
 # 4. A node lost mid-rollout, the controller killed mid-sync -------------------------------------

@@ -18,7 +18,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 # What a user installs: the collection's own content, and the production inventory template.
-TOP_LEVEL = {"MANIFEST.json", "FILES.json", "README.md", "LICENSE", "docs", "inventory", "meta", "playbooks",
+TOP_LEVEL = {"MANIFEST.json", "FILES.json", "README.md", "LICENSE", "CHANGELOG.md", "changelogs", "docs", "inventory", "meta", "playbooks",
              "plugins", "roles"}
 MAX_BYTES = 1024 * 1024
 

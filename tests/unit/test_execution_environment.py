@@ -24,7 +24,7 @@ def pins(path):
     found = {}
     with open(path) as handle:
         for line in handle:
-            match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", line.strip())
+            match = re.match(r"^([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==([^\s;#]+)", line.strip())
             if match:
                 found[match.group(1).lower()] = match.group(2)
     return found
@@ -49,7 +49,8 @@ def context(tmp_path_factory):
 
 
 def test_the_build_context_installs_this_collection_from_its_tarball(context):
-    assert [p.name for p in (context / "_build" / "collection").iterdir()] == ["routing_ml-deploy-0.1.0.tar.gz"]
+    version = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))["version"]
+    assert [p.name for p in (context / "_build" / "collection").iterdir()] == ["routing_ml-deploy-%s.tar.gz" % version]
     containerfile = (context / "Containerfile").read_text()
     assert "COPY _build/collection /tmp/routing_ml-collection" in containerfile
     assert "ansible-galaxy collection install --no-deps /tmp/routing_ml-collection/*.tar.gz" in containerfile
@@ -72,3 +73,6 @@ def test_its_collections_and_system_packages(context):
         assert yaml.safe_load((context / "_build" / "requirements.yml").read_text()) == yaml.safe_load(handle)
     bindep = (context / "_build" / "bindep.txt").read_text()
     assert "openssh-clients [platform:rpm]" in bindep and "rsync [platform:rpm]" in bindep
+    # Kerberos for WinRM (inventory/production's transport): built, then run.
+    assert "krb5-workstation [platform:rpm]" in bindep and "krb5-devel [platform:rpm compile]" in bindep
+    assert "pywinrm[kerberos]==" in (context / "_build" / "requirements.txt").read_text()

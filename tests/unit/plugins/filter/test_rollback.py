@@ -7,7 +7,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.routing_ml.deploy.plugins.filter.rollback import FilterModule, host_facts, rollback_outcome
+from ansible_collections.routing_ml.deploy.plugins.filter.rollback import FilterModule, changed_hosts, host_facts, rollback_outcome
 
 FAILURE = {"host": "node2", "component": "frontend", "task": "The node serves the release", "message": "HTTP 502"}
 HOSTVARS = {
@@ -60,3 +60,22 @@ def test_rollback_outcome_refuses_an_unknown_on_failure(on_failure):
 def test_the_filters_are_registered_under_their_names():
     filters = FilterModule().filters()
     assert filters["host_facts"] is host_facts and filters["rollback_outcome"] is rollback_outcome
+    assert filters["changed_hosts"] is changed_hosts
+
+
+def test_changed_hosts_are_the_switched_the_reinstalled_and_the_lost_in_stage_order():
+    hostvars = {
+        "node1": {"_routing_ml_frontend_switch": {"changed": True}},
+        "node2": {"_routing_ml_frontend_switch": {"changed": False}},
+        "node3": {},
+        "dmz1": {"_routing_ml_frontend_switch": {"changed": False}},
+        "backend1": {"routing_ml_running_version": "1.3.2"},
+        "backend2": {"routing_ml_running_version": "1.4.0"},
+        "backend3": {"routing_ml_running_version": ""},
+    }
+    order = ["backend3", "backend2", "backend1", "dmz1", "node3", "node2", "node1"]
+    assert changed_hosts(hostvars, order, "1.4.0") == ["backend3", "backend1", "node1"]
+    assert changed_hosts(hostvars, order, "1.4.0", ["dmz1"]) == ["backend3", "backend1", "dmz1", "node1"]
+    # An unchanged re-run changed nothing; a host outside the list given is never named.
+    assert changed_hosts(hostvars, ["node2", "backend2"], "1.4.0") == []
+    assert changed_hosts(hostvars, ["node2"], "1.4.0", ["node9"]) == []

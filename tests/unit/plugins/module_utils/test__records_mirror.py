@@ -291,6 +291,9 @@ def test_verify_same_names_missing_and_differing_files(share_ahead):
     ("deliverables/onboarding_evidence/Other/smoke.log", False),
     ("deliverables/approvals/1.4.0/.Alpha.statement.json.x1.tmp", False),
     (".stage/stage9-share/logs/task_execution_20251003.log", False),
+    # A backslash separates on the share: this would land two folders up.
+    ("deliverables/approvals/a\\..\\..\\x", False),
+    ("deliverables/onboarding_evidence/Stage9_Alpha_20251003/..\\..\\index.html", False),
 ])
 def test_in_scope(rel, expected):
     assert _records_mirror.in_scope(rel) is expected
