@@ -22,57 +22,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "lab"))
-sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from labtools import Lab, free_octet, recap  # noqa: E402
-from rml_lab import control, release  # noqa: E402
+from _harness import BIN, lab_up, medians, recap, release, rsync_all, timed, web_hosts  # noqa: E402
 
-BIN = os.path.dirname(sys.executable)
 VERSION = "9.9.9"
 
 
-def timed(command, env):
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               universal_newlines=True)
-    elapsed = time.perf_counter() - start
-    if completed.returncode:
-        sys.exit("%s failed:\n%s" % (" ".join(command[:3]), completed.stdout[-3000:]))
-    return elapsed, completed.stdout
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--farm", type=int, default=4)
-    parser.add_argument("--dmz", type=int, default=2)
-    parser.add_argument("--copy-files", type=int, default=40)
-    options = parser.parse_args()
-
-    lab_dir = tempfile.mkdtemp(prefix="rml-bench-frontend-")
-    state = control.up(lab_dir, free_octet(), farm=options.farm, dmz=options.dmz, backend=0, python=sys.executable)
-    try:
-        lab = Lab(lab_dir, state)
+def measure(files=2000, farm=4, dmz=2, rounds=3, copy_files=40, extras=True):
+    """The figures of this bench on a lab of its own: ``(medians, tasks_per_host, web nodes,
+    changed on re-deploy)``; ``extras=False`` leaves out the no-op and copy runs."""
+    with lab_up("rml-bench-frontend-", farm=farm, dmz=dmz, backend=0) as lab:
+        lab_dir = lab.dir
         workspace = os.path.join(lab_dir, "workspace")
-        release.build(workspace, release.Options(version=VERSION, files=options.files))
+        release.build(workspace, release.Options(version=VERSION, files=files))
         env = lab.env()
         extra = ["-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION,
                  "-e", "routing_ml_share_root=/nonexistent"]
-        web = [h for h in state["hosts"] if "web_root" in h]
+        web = web_hosts(lab)
         staging = os.path.join(workspace, ".stage", "frontend", VERSION)
-        ssh = "ssh -p 2222 -i %s -o IdentitiesOnly=yes -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (
-            state["ssh"]["key"], state["ssh"]["known_hosts"])
 
         def reset():
             for host in web:
@@ -90,26 +61,20 @@ def main():
             return elapsed, counts
 
         def rsync():
-            start = time.perf_counter()
-            procs = [subprocess.Popen(["rsync", "-a", "--delete", "-e", ssh, staging + "/",
-                                       "%s@%s:%s/rsync-bench/" % (state["user"], h["address"], h["web_root"])])
-                     for h in web]
-            if any(p.wait() for p in procs):
-                sys.exit("rsync failed")
-            return time.perf_counter() - start
+            return rsync_all(lab, staging, web, "rsync-bench")
 
         role()  # unpacks the bundle once into the controller cache, as any real run would
         reset()
         tasks_per_host = max(c["ok"] + c["skipped"] for h, c in role()[1].items() if h != "localhost")
         subset = os.path.join(lab_dir, "copy-subset")
         os.makedirs(subset)
-        for name in sorted(os.listdir(os.path.join(staging, "assets")))[:options.copy_files]:
+        for name in sorted(os.listdir(os.path.join(staging, "assets")))[:copy_files]:
             shutil.copy(os.path.join(staging, "assets", name), subset)
 
         results = dict((key, []) for key in ("role first", "role again", "rsync first", "rsync again",
                                               "no-op playbook", "copy subset first"))
         counts_first = counts_again = None
-        for dummy in range(options.rounds):
+        for dummy in range(rounds):
             reset()
             elapsed, counts_first = role()
             results["role first"].append(elapsed)
@@ -117,20 +82,32 @@ def main():
             results["role again"].append(elapsed)
             results["rsync first"].append(rsync())
             results["rsync again"].append(rsync())
+            if not extras:
+                continue
             results["no-op playbook"].append(timed(
                 [os.path.join(BIN, "ansible-playbook"), "bench/frontend_role.yml", "--tags", "overhead",
                  "-e", "routing_ml_bench_tasks=%d" % tasks_per_host] + extra, env)[0])
             results["copy subset first"].append(timed(
                 [os.path.join(BIN, "ansible-playbook"), "bench/copy_subset.yml",
                  "-e", "routing_ml_bench_src=%s" % subset] + extra, env)[0])
-    finally:
-        control.down(lab_dir)
-        shutil.rmtree(lab_dir, ignore_errors=True)
+    changed_again = sum(c["changed"] for c in counts_again.values())
+    return medians(results), tasks_per_host, len(web), changed_again
 
-    med = dict((k, statistics.median(v)) for k, v in results.items())
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--farm", type=int, default=4)
+    parser.add_argument("--dmz", type=int, default=2)
+    parser.add_argument("--copy-files", type=int, default=40)
+    options = parser.parse_args()
+
+    med, tasks_per_host, web, changed_again = measure(options.files, options.farm, options.dmz, options.rounds,
+                                                       options.copy_files)
     copy_extrapolated = med["copy subset first"] / options.copy_files * options.files
     print("frontend bundle: %d files to %d web nodes, %d rounds; baseline: raw rsync -a --delete over SSH"
-          % (options.files, len(web), options.rounds))
+          % (options.files, web, options.rounds))
     print("%-28s %10s %12s" % ("method", "median s", "vs rsync"))
     for key in ("role first", "rsync first", "role again", "rsync again", "no-op playbook"):
         base = med["rsync first"] if "first" in key or key == "no-op playbook" else med["rsync again"]
@@ -138,7 +115,6 @@ def main():
     print("%-28s %10.1f   (one node; %d files took %.2f s)" % ("copy, extrapolated", copy_extrapolated,
                                                               options.copy_files, med["copy subset first"]))
     print()
-    changed_again = sum(c["changed"] for c in counts_again.values())
     print("tasks per host: %d (first deploy), changed on re-deploy: %d" % (tasks_per_host, changed_again))
     overhead = med["no-op playbook"]
     print("goals:")

@@ -39,8 +39,9 @@ def installed(tmp_path_factory):
     collections = base / "collections"
     done = subprocess.run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--no-deps", "-p", str(collections),
                            tarball], cwd=str(base), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=False)
+                          universal_newlines=True, check=False, env=clean_env(base, ANSIBLE_COLLECTIONS_PATH=str(collections)))
     assert done.returncode == 0, done.stdout
+    assert (collections / "ansible_collections" / "routing_ml" / "deploy" / "playbooks" / "deploy_alpha.yml").is_file(), done.stdout
     return str(collections)
 
 

@@ -320,9 +320,9 @@ def test_a_deployment_or_a_rollback_is_refused_while_another_deployment_runs(lab
         for name, args in (("deploy_beta.yml", ["-e", "routing_ml_version=1.4.0"] + UNSIGNED),
                            ("rollback.yml", ["-e", "routing_ml_version=1.4.0", "-e", "routing_ml_gate=GA",
                                              "-e", "routing_ml_rollback_reason=second"])):
-            started = time.monotonic()
+            # Refused naming the holder (a run that queued for the lock would have gone on and passed).
             rc, output, counts = play(lab, name, "-e", "routing_ml_workspace=%s" % new, *args)
-            assert rc != 0 and time.monotonic() - started < 30
+            assert rc != 0
             assert "pid %d" % holder["pid"] in output and "deploy GA 1.4.0" in output, output[-3000:]
             assert read_only(counts), counts
         out, dummy = first.communicate(timeout=300)

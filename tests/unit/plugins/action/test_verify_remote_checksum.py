@@ -157,7 +157,8 @@ def test_options_sent_to_windows_are_documented_win_stat_options():
     import subprocess
     import sys
 
-    doc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "-j", "ansible.windows.win_stat"],
+    # As a module of this interpreter: ansible-test's venv has ansible on its path but no scripts.
+    doc = subprocess.run([sys.executable, "-m", "ansible.cli.doc", "-j", "ansible.windows.win_stat"],
                          stdout=subprocess.PIPE, check=True).stdout
     options = json.loads(doc)["ansible.windows.win_stat"]["doc"]["options"]
     plugin = make_plugin(dict(path=REMOTE["powershell"], checksum=DIGEST), "powershell", recorded("powershell", True))
