@@ -16,6 +16,7 @@ import zipfile
 import pytest
 
 from ansible_collections.routing_ml.deploy.plugins.modules import bundle_stage
+from ansible_collections.routing_ml.deploy.tests.unit.plugins.modules.trees import snapshot
 
 FILES = {
     "index.html": b"<html>1.4.0</html>\n",
@@ -45,18 +46,6 @@ def symlink_entry(name):
     info.create_system = 3
     info.external_attr = (stat.S_IFLNK | 0o777) << 16
     return info
-
-
-def snapshot(root):
-    """Every path under ``root`` with its bytes (None for folders)."""
-    found = {}
-    for folder, dirs, names in os.walk(str(root)):
-        for name in dirs:
-            found[os.path.relpath(os.path.join(folder, name), str(root))] = None
-        for name in names:
-            path = os.path.join(folder, name)
-            found[os.path.relpath(path, str(root))] = open(path, "rb").read()
-    return found
 
 
 def files_in(root):

@@ -11,6 +11,7 @@ import os
 import pytest
 
 from ansible_collections.routing_ml.deploy.plugins.modules import preflight_report
+from ansible_collections.routing_ml.deploy.tests.unit.plugins.modules.trees import snapshot
 
 GOOD_BUILD = u"> tsc -b && vite build\n✓ 1843 modules transformed.\n✓ built in 14.82s\n"
 BAD_BUILD = u"> tsc -b && vite build\nsrc/RslGroups.tsx(41,7): error TS2322: Type 'string' is not assignable.\n"
@@ -53,17 +54,6 @@ def ready(workspace):
     write(workspace, NOTES, APPROVED)
     write(workspace, "docs/sprint/routing_enhancement_qa.md", QA)
     return workspace
-
-
-def snapshot(root):
-    found = {}
-    for folder, dirs, names in os.walk(str(root)):
-        for name in dirs:
-            found[os.path.relpath(os.path.join(folder, name), str(root))] = None
-        for name in names:
-            path = os.path.join(folder, name)
-            found[os.path.relpath(path, str(root))] = open(path, "rb").read()
-    return found
 
 
 def report(run_module, workspace, check_mode=False, **extra):

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 
 from ansible_collections.routing_ml.deploy.plugins.modules import tree_manifest
+from ansible_collections.routing_ml.deploy.tests.unit.plugins.modules.trees import snapshot
 
 FILES = {
     "index.html": b"<html>1.4.0</html>\n",
@@ -36,18 +37,6 @@ def release(tmp_path):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
     return root
-
-
-def snapshot(root):
-    """Every path under ``root`` with its bytes (None for folders)."""
-    found = {}
-    for folder, dirs, names in os.walk(str(root)):
-        for name in dirs:
-            found[os.path.relpath(os.path.join(folder, name), str(root))] = None
-        for name in names:
-            path = os.path.join(folder, name)
-            found[os.path.relpath(path, str(root))] = open(path, "rb").read()
-    return found
 
 
 def test_the_manifest_of_a_tree(run_module, release):
