@@ -87,7 +87,8 @@ def one_round(lab, number, figures, timed):
     figures.setdefault("rollback: plan + proof before any change", []).append(
         durations["Rollback: refuse early, lock, plan"] + durations["Rollback: prove every target before any host changes"])
     timed("unblock.yml", "-e", "routing_ml_gate=GA", "-e", '{"routing_ml_reason": "bench"}')
-    elapsed, output = timed("deploy_ga.yml")
+    # The records were made with signatures off (prepare): verifying them needs the same setting.
+    elapsed, output = timed("deploy_ga.yml", "-e", "routing_ml_approval_signatures=off")
     figures.setdefault("baseline: deploy_ga.yml forward again (folders kept)", []).append(elapsed)
     return output
 
