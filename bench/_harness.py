@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import argparse
 import contextlib
 import json
 import os
@@ -41,6 +42,16 @@ from rml_lab import control, release, sshd  # noqa: E402,F401  pylint: disable=w
 
 JSON = {"ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}
 KINDS = ("web node", "backend host", "share host", "controller")
+
+
+def lab_arguments(doc, files=2000, farm=4, dmz=2):
+    """The options every lab benchmark takes (rounds, bundle size, farm and DMZ sizes)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--files", type=int, default=files)
+    parser.add_argument("--farm", type=int, default=farm)
+    parser.add_argument("--dmz", type=int, default=dmz)
+    return parser
 
 
 @contextlib.contextmanager

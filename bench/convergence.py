@@ -12,7 +12,6 @@ writes the share on the share host's behalf).
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -26,6 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "lab"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
 from labtools import Lab, free_octet  # noqa: E402
+from _harness import lab_arguments  # noqa: E402
 from rml_lab import control, processes, release  # noqa: E402
 
 VERSION = "9.9.9"
@@ -57,11 +57,7 @@ def damages(lab):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--farm", type=int, default=4)
-    parser.add_argument("--dmz", type=int, default=2)
+    parser = lab_arguments(__doc__)
     options = parser.parse_args()
 
     lab_dir = tempfile.mkdtemp(prefix="rml-bench-convergence-")

@@ -20,14 +20,13 @@ each for a first deploy (empty release folder) and an unchanged re-deploy.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import BIN, lab_up, medians, recap, release, rsync_all, timed, web_hosts  # noqa: E402
+from _harness import BIN, lab_arguments, lab_up, medians, recap, release, rsync_all, timed, web_hosts  # noqa: E402
 
 VERSION = "9.9.9"
 
@@ -95,11 +94,7 @@ def measure(files=2000, farm=4, dmz=2, rounds=3, copy_files=40, extras=True):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--farm", type=int, default=4)
-    parser.add_argument("--dmz", type=int, default=2)
+    parser = lab_arguments(__doc__)
     parser.add_argument("--copy-files", type=int, default=40)
     options = parser.parse_args()
 

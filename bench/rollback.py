@@ -14,7 +14,6 @@ forward re-deploy of GA.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import statistics
@@ -24,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _harness import BIN, JSON, ROOT, json_output, lab_up, ping, release  # noqa: E402
+from _harness import BIN, JSON, ROOT, json_output, lab_arguments, lab_up, ping, release  # noqa: E402
 
 OLD, NEW = "1.0.0", "2.0.0"
 
@@ -94,11 +93,7 @@ def one_round(lab, number, figures, timed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--files", type=int, default=2000)
-    parser.add_argument("--farm", type=int, default=4)
-    parser.add_argument("--dmz", type=int, default=2)
+    parser = lab_arguments(__doc__)
     options = parser.parse_args()
 
     figures = {}
