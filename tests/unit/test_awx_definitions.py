@@ -836,8 +836,10 @@ def test_secrets_are_never_in_the_definitions(defs):
 def reach_text(rel):
     """A playbook's text with the tasks and defaults of the roles it runs."""
     book = playbook(rel)
-    paths = [p for role in sorted(book.roles) for p in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml")) +
-                                                             glob.glob(os.path.join(ROOT, "roles", role, "defaults", "*.yml")))]
+    paths = []
+    for role in sorted(book.roles):
+        paths += sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))
+                        + glob.glob(os.path.join(ROOT, "roles", role, "defaults", "*.yml")))
     return "\n".join([book.text] + [text_of(p) for p in paths])
 
 
