@@ -198,7 +198,8 @@ def changed_hosts(host_facts, version, lost=()):
     """The hosts a deployment of ``version`` changed, in the order given, for a later rollback
     to act on (an AWX workflow's failure edge gets them from the job's ``set_stats``).
 
-    ``host_facts`` is ``[(host, facts)]``: a web node changed when its switch task reported a
+    ``host_facts`` is ``[(host, facts)]``: a web node changed when its switch (an nginx node's
+    web_release action, an IIS node's switch task) reported a
     change; a backend host when it ran another version (or none) before this run installed
     ``version``. A host lost on the way may have changed in part: it is listed too, and the
     rollback proves its state before touching it."""
@@ -206,8 +207,10 @@ def changed_hosts(host_facts, version, lost=()):
     changed = []
     for host, facts in host_facts:
         switch = facts.get("_routing_ml_frontend_switch")
+        release = facts.get("_routing_ml_frontend_release")
         running = facts.get("routing_ml_running_version")
         if (host in lost or (isinstance(switch, dict) and switch.get("changed"))
+                or (isinstance(release, dict) and release.get("switched"))
                 or (running is not None and running != version)):
             changed.append(host)
     return changed

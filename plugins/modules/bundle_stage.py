@@ -69,38 +69,13 @@ sha256:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 """
 
-import os
-import shutil
-import tempfile
 import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _tree
-from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, is_within
-
-
-def unpack(src, dest):
-    parent = os.path.dirname(dest.rstrip(os.sep))
-    if not os.path.isdir(parent):
-        os.makedirs(parent)
-    tmp = tempfile.mkdtemp(prefix=".%s." % os.path.basename(dest), dir=parent)
-    try:
-        with zipfile.ZipFile(src) as archive:
-            for member in archive.infolist():
-                target = os.path.join(tmp, member.filename)
-                if os.path.isabs(member.filename) or not is_within(target, tmp) or (member.external_attr >> 28) == 0xA:
-                    raise ValidationError("bundle member %r would land outside the bundle" % member.filename)
-            archive.extractall(tmp)
-        # mkdtemp makes the folder private; the web servers that get a mirror of it must read it.
-        os.chmod(tmp, 0o755)
-        if os.path.exists(dest):
-            shutil.rmtree(dest)
-        os.rename(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _stage
+from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
 def main():
@@ -108,26 +83,14 @@ def main():
         argument_spec=dict(src=dict(type="path", required=True), dest=dict(type="path", required=True)),
         supports_check_mode=False,
     )
-    src, dest = module.params["src"], module.params["dest"].rstrip(os.sep)
-    manifest_file, source_file = dest + ".manifest.sha256", dest + ".source.sha256"
+    src, dest = module.params["src"], module.params["dest"].rstrip("/")
     try:
-        digest = _checksum.sha256_file(src)[0]
-        # The sidecars outlive a removed cache folder (rm -rf <dest>): without the folder, unpack again.
-        changed = (_atomic.read_text(source_file, default="").strip() != digest or not os.path.isfile(manifest_file)
-                   or not os.path.isdir(dest))
-        if changed:
-            unpack(src, dest)
-            text = _tree.manifest_text(_tree.tree_manifest(dest))
-            _atomic.write_text_atomic(manifest_file, text)
-            _atomic.write_text_atomic(source_file, digest + "\n")
-        else:
-            text = _atomic.read_text(manifest_file)
+        result = _stage.stage(src, dest)
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError, zipfile.BadZipfile) as exc:
         module.fail_json(msg="cannot unpack %s: %s" % (src, to_native(exc)))
-    module.exit_json(changed=changed, manifest=text, count=len(text.splitlines()),
-                     sha256=_checksum.sha256_bytes(text.encode("utf-8")))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,26 @@ options:
     type: str
     default: current
   expected:
-    description: The manifest (sidecar format) the live release must match.
+    description:
+      - The manifest (sidecar format) the live release must match.
+      - Exactly one of O(expected) and O(manifest_sha256) is given.
     type: str
-    required: true
+  manifest_sha256:
+    description:
+      - The SHA256 of the manifest's text the live release must match, instead of the manifest
+        itself (O(expected)), so that a bundle of thousands of files costs the node one digest
+        as its argument. The node hashes its release, writes the manifest's text and compares
+        digests.
+      - RV(difference) is then null; with O(report_version), a live release of that version
+        that does not match returns its own manifest (RV(manifest)) for the caller to compare.
+    type: str
+    version_added: 0.5.0
+  report_version:
+    description:
+      - With O(manifest_sha256), the version whose live release, when it does not match, is
+        reported file by file in RV(manifest) (a repair: the caller names what changed).
+    type: str
+    version_added: 0.5.0
   pidfile:
     description:
       - The web server's pid file. When given, RV(server_running) says whether the process it
@@ -95,6 +112,21 @@ folders:
   returned: success
   type: dict
   sample: {"1.3.0": {exists: true, matches: true}, "1.3.0+1": {exists: false, matches: false}}
+releases_folder:
+  description: Whether O(root)C(/releases) is a folder (a fresh node has none yet).
+  returned: success
+  type: bool
+  version_added: 0.5.0
+live_sha256:
+  description: With O(manifest_sha256), the SHA256 of the live release's manifest text; null when nothing is live.
+  returned: with O(manifest_sha256)
+  type: str
+  version_added: 0.5.0
+manifest:
+  description: The live release's manifest, only for O(report_version)'s release when it does not match.
+  returned: success
+  type: str
+  version_added: 0.5.0
 server_running:
   description: Whether the web server runs; null without O(pidfile).
   returned: success
@@ -108,7 +140,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _releases, _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _releases, _tree
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
@@ -130,14 +162,42 @@ def process_running(pidfile, name):
         return not os.path.isdir("/proc/self")
 
 
+def manifest_sha256(tree):
+    return _checksum.sha256_bytes(_tree.manifest_text(tree).encode("utf-8"))
+
+
+def matches(expected, tree):
+    """``expected`` is a manifest (a dict) or the SHA256 of a manifest's text."""
+    if isinstance(expected, dict):
+        return not any(_tree.compare(expected, tree).values())
+    return manifest_sha256(tree) == expected
+
+
 def folder_state(path, expected):
     """Whether a release folder exists and holds exactly ``expected``; unreadable counts as no match."""
     if os.path.islink(path) or not os.path.isdir(path):
         return dict(exists=False, matches=False)
     try:
-        return dict(exists=True, matches=not any(_tree.compare(expected, _tree.tree_manifest(path)).values()))
+        return dict(exists=True, matches=matches(expected, _tree.tree_manifest(path)))
     except (ValidationError, IOError, OSError):
         return dict(exists=True, matches=False)
+
+
+def live_by_digest(pointer, target, expected, report_version):
+    """What the digest mode reports of the live release: matches, live_sha256 and, for a
+    repair of ``report_version``, the live manifest."""
+    try:
+        tree = _tree.tree_manifest(pointer)
+    except ValidationError as exc:
+        # A link or device planted in the live release: not the bundle, so mirror anew.
+        return dict(matches=False, live_sha256=None,
+                    difference=dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)]))
+    digest = manifest_sha256(tree)
+    result = dict(matches=digest == expected, live_sha256=digest)
+    parsed = _releases.parse_folder(_releases.live_folder(target) or "")
+    if not result["matches"] and report_version and parsed and parsed[0] == report_version:
+        result["manifest"] = _tree.manifest_text(tree)
+    return result
 
 
 def main():
@@ -145,24 +205,39 @@ def main():
         argument_spec=dict(
             root=dict(type="path", required=True),
             link=dict(type="str", default="current"),
-            expected=dict(type="str", required=True),
+            expected=dict(type="str"),
+            manifest_sha256=dict(type="str"),
+            report_version=dict(type="str"),
             pidfile=dict(type="path"),
             process_name=dict(type="str", default="nginx"),
             folders=dict(type="list", elements="str", default=[]),
         ),
+        mutually_exclusive=[("expected", "manifest_sha256")],
+        required_one_of=[("expected", "manifest_sha256")],
         supports_check_mode=True,
     )
     params = module.params
     pointer = os.path.join(params["root"], params["link"])
     result = dict(changed=False, matches=False, difference=None, server_running=None,
-                  link_target=os.readlink(pointer) if os.path.islink(pointer) else None)
+                  link_target=os.readlink(pointer) if os.path.islink(pointer) else None,
+                  releases_folder=os.path.isdir(os.path.join(params["root"], _releases.RELEASES)))
     if params["pidfile"]:
         result["server_running"] = process_running(params["pidfile"], params["process_name"])
     try:
-        expected = _tree.parse_manifest(params["expected"])
+        if params["manifest_sha256"] is not None:
+            expected = _checksum.parse_digest(params["manifest_sha256"], "manifest_sha256")
+            result["live_sha256"] = None
+        else:
+            expected = _tree.parse_manifest(params["expected"])
     except ValidationError as exc:
-        module.fail_json(msg="expected: %s" % to_native(exc), **result)
-    if result["link_target"] is not None and os.path.isdir(pointer):
+        module.fail_json(msg="%s: %s" % ("manifest_sha256" if params["manifest_sha256"] else "expected", to_native(exc)),
+                         **result)
+    if result["link_target"] is not None and os.path.isdir(pointer) and not isinstance(expected, dict):
+        try:
+            result.update(live_by_digest(pointer, result["link_target"], expected, params["report_version"]))
+        except (IOError, OSError) as exc:
+            module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
+    elif result["link_target"] is not None and os.path.isdir(pointer):
         try:
             difference = _tree.compare(expected, _tree.tree_manifest(pointer))
         except ValidationError as exc:

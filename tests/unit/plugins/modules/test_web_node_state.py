@@ -155,3 +155,58 @@ def test_a_name_that_is_not_a_release_folder_is_refused(run_module, root, name):
 
 def test_no_folders_asked_none_reported(run_module, root):
     assert ask(run_module, root, [])["folders"] == {}
+
+
+# The digest mode: the node is given the manifest's SHA256, never the manifest.
+DIGEST = hashlib.sha256(MANIFEST.encode("utf-8")).hexdigest()
+
+
+def by_digest(run_module, root, **extra):
+    failed, result = run_module(web_node_state, dict(root=str(root), manifest_sha256=DIGEST, **extra), check_mode=True)
+    assert not failed, result
+    return result
+
+
+def test_by_digest_a_whole_live_release_matches_with_nothing_per_file(run_module, root):
+    result = by_digest(run_module, root, report_version="1.4.0")
+    assert result["matches"] and result["live_sha256"] == DIGEST and result["releases_folder"]
+    assert "manifest" not in result and result["difference"] is None
+
+
+def test_by_digest_a_repair_of_the_version_reports_the_live_manifest(run_module, root):
+    (root / "releases/1.4.0/index.html").write_bytes(b"defaced")
+    result = by_digest(run_module, root, report_version="1.4.0")
+    assert not result["matches"] and result["live_sha256"] != DIGEST
+    assert "  index.html\n" in result["manifest"] and hashlib.sha256(b"defaced").hexdigest() in result["manifest"]
+
+
+def test_by_digest_another_live_version_is_not_reported_file_by_file(run_module, root):
+    failed, result = run_module(web_node_state, dict(root=str(root), manifest_sha256="0" * 64, report_version="1.5.0"),
+                                check_mode=True)
+    assert not failed and not result["matches"] and "manifest" not in result
+
+
+def test_by_digest_a_planted_link_is_invalid(run_module, root):
+    os.symlink("/etc/passwd", str(root / "releases/1.4.0/passwd"))
+    result = by_digest(run_module, root, report_version="1.4.0")
+    assert not result["matches"] and "not a regular file" in result["difference"]["invalid"][0]
+
+
+def test_by_digest_folders_are_checked_by_digest(run_module, root):
+    result = by_digest(run_module, root, folders=["1.4.0", "1.4.0+1"])
+    assert result["folders"] == {"1.4.0": {"exists": True, "matches": True}, "1.4.0+1": {"exists": False, "matches": False}}
+
+
+def test_a_fresh_node_has_no_releases_folder(run_module, tmp_path):
+    result = by_digest(run_module, tmp_path)
+    assert result["link_target"] is None and not result["releases_folder"] and not result["matches"]
+
+
+@pytest.mark.parametrize("args, named", [
+    (dict(manifest_sha256="not-a-digest"), "manifest_sha256"),
+    (dict(manifest_sha256=DIGEST, expected=MANIFEST), "mutually exclusive"),
+    (dict(), "one of the following is required"),
+])
+def test_the_expected_content_is_given_once_and_well_formed(run_module, root, args, named):
+    failed, result = run_module(web_node_state, dict(root=str(root), **args), check_mode=True)
+    assert failed and named in result["msg"]

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Before and after in one run: the collection at a named git revision (the baseline) against
+the checkout, interleaved round after round on the same lab.
+
+    ./dev bench compare --base <rev> [--rounds 3] [--files 2000] [--farm 4] [--dmz 2]
+
+The baseline's tree (``git archive <rev>``) gets a collection link of its own and runs with
+its own ansible.cfg and playbooks; the checkout runs as it is. Each round, for each side in
+turn, on the lab's web nodes (--farm + --dmz, 6 by default) and its backend:
+
+  frontend role     bench/frontend_role.yml with a version new to every web node (the first
+                    deploy), then again (the unchanged re-deploy, changed=0 checked)
+  deploy_beta       deploy_alpha.yml then deploy_beta.yml of another version new to the lab
+                    (the first run), then deploy_beta.yml again (the unchanged re-run,
+                    changed=0 checked); each side deploys versions of its own
+  raw rsync         rsync -a --delete of the unpacked bundle to the same web nodes at once,
+                    into an empty folder and then unchanged: the baseline the goals name
+
+Every ansible run starts with a fresh ControlMaster folder, as a fresh AWX job does. Prints
+medians, each side against raw rsync, the checkout against the baseline, and the tasks and
+SSH connections per web node of each side's runs.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _harness as harness  # noqa: E402
+
+
+def tree_of(revision, into):
+    """The collection as it was at ``revision``, with its own collection link; its root."""
+    root = os.path.join(into, "base")
+    os.makedirs(root)
+    archive = subprocess.run(["git", "-C", harness.ROOT, "archive", "--format=tar", revision],
+                             stdout=subprocess.PIPE, check=True).stdout
+    tar_path = os.path.join(into, "base.tar")
+    with open(tar_path, "wb") as handle:
+        handle.write(archive)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(root)
+    link = os.path.join(root, ".collections", "ansible_collections", "routing_ml", "deploy")
+    os.makedirs(os.path.dirname(link))
+    os.symlink(os.path.join("..", "..", ".."), link)
+    return root
+
+
+def run(lab, root, command):
+    """A measured ansible-playbook run of ``root``'s playbooks with ``root``'s ansible.cfg."""
+    control_dir = tempfile.mkdtemp(prefix="rml-cp-")
+    env = lab.env(ANSIBLE_CONFIG=os.path.join(root, "ansible.cfg"), ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir,
+                  **harness.JSON)
+    sizes = harness.log_sizes(lab)
+    start = time.perf_counter()
+    try:
+        completed = subprocess.run([os.path.join(harness.BIN, "ansible-playbook")] + command, cwd=root, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                                   check=False)
+        elapsed = time.perf_counter() - start
+        ssh = harness.accepted_since(lab, sizes)
+    finally:
+        harness.close_masters(control_dir)
+    if completed.returncode:
+        sys.exit("%s: %s failed (rc %d):\n%s" % (root, command[0], completed.returncode, completed.stdout[-3000:]))
+    return harness.Run(lab, elapsed, completed.returncode, completed.stdout,
+                       harness.json_output(completed.stdout)["stats"], ssh)
+
+
+def deploy(root, workspace, version, gate):
+    return [os.path.join(root, "playbooks", "deploy_%s.yml" % gate), "-e", "routing_ml_workspace=%s" % workspace,
+            "-e", "routing_ml_version=%s" % version, "-e", "routing_ml_approval_signatures=off"]
+
+
+def role(root, workspace, version):
+    return [os.path.join(root, "bench", "frontend_role.yml"), "--skip-tags", "overhead",
+            "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % version,
+            "-e", "routing_ml_share_root=/nonexistent"]
+
+
+def unchanged(result, what):
+    changed = sorted(h for h in result.changed() if h != "localhost")
+    if changed:
+        sys.exit("%s changed %s" % (what, changed))
+
+
+def per_web_node(results, web):
+    """The largest tasks and SSH connections per web node over ``results``."""
+    return (max(r.tasks.get(h, 0) for r in results for h in web),
+            max(r.ssh.get(h, 0) for r in results for h in web))
+
+
+def main():
+    parser = harness.lab_arguments(__doc__)
+    parser.add_argument("--base", required=True, help="the git revision to compare against (the baseline)")
+    options = parser.parse_args()
+    sides = ("base", "head")
+    scratch = tempfile.mkdtemp(prefix="rml-bench-compare-")
+    try:
+        roots = dict(base=tree_of(options.base, scratch), head=harness.ROOT)
+        with harness.lab_up("rml-bench-compare-", farm=options.farm, dmz=options.dmz, backend=1) as lab:
+            web_hosts = harness.web_hosts(lab)
+            web = [h["name"] for h in web_hosts]
+            figures = dict((key, []) for key in ("rsync first", "rsync again"))
+            kept = dict((side, dict(role=[], deploy=[])) for side in sides)
+            for number in range(options.rounds):
+                for index, side in enumerate(sides):
+                    versions = {}
+                    for kind, patch in (("role", 0), ("deploy", 1)):
+                        versions[kind] = version = "1.%d.%d" % (2 * number + index, patch)
+                        workspace = os.path.join(lab.dir, "release-" + version)
+                        harness.release.build(workspace, harness.release.Options(
+                            version=version, date="2025-09-29", files=options.files))
+                    workspace = os.path.join(lab.dir, "release-" + versions["role"])
+                    role_first = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
+                    role_again = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
+                    unchanged(role_again, "%s: the unchanged frontend role re-deploy" % side)
+                    # Another version, new to every node: deploy_alpha then deploy_beta bring it in.
+                    workspace = os.path.join(lab.dir, "release-" + versions["deploy"])
+                    run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "alpha"))
+                    beta_first = run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "beta"))
+                    beta_again = run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "beta"))
+                    unchanged(beta_again, "%s: the unchanged deploy_beta re-run" % side)
+                    for key, result in (("role first", role_first), ("role again", role_again),
+                                        ("beta first", beta_first), ("beta again", beta_again)):
+                        figures.setdefault("%s %s" % (side, key), []).append(result.elapsed)
+                    kept[side]["role"] += [role_first, role_again]
+                    kept[side]["deploy"] += [beta_first, beta_again]
+                    sys.stderr.write("  round %d %s: role %.1f/%.1f s, deploy_beta %.1f/%.1f s\n" % (
+                        number + 1, side, role_first.elapsed, role_again.elapsed, beta_first.elapsed,
+                        beta_again.elapsed))
+                staging = os.path.join(lab.dir, "release-" + versions["role"], ".stage", "frontend", versions["role"])
+                for host in web_hosts:
+                    shutil.rmtree(os.path.join(host["web_root"], "rsync-bench"), ignore_errors=True)
+                figures["rsync first"].append(harness.rsync_all(lab, staging, web_hosts, "rsync-bench"))
+                figures["rsync again"].append(harness.rsync_all(lab, staging, web_hosts, "rsync-bench"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    med = harness.medians(figures)
+    print("routing_ml.deploy bench compare: base %s against the checkout; %d files, %d web nodes + 1 backend, "
+          "%d round(s), medians" % (options.base, options.files, len(web), options.rounds))
+    print()
+    print("| what | base s | head s | head / base | base / rsync | head / rsync |")
+    print("|---|---|---|---|---|---|")
+    for key, rsync in (("role first", "rsync first"), ("role again", "rsync again"),
+                       ("beta first", "rsync first"), ("beta again", "rsync again")):
+        base, head = med["base " + key], med["head " + key]
+        print("| %s | %.2f | %.2f | %.2fx | %.2fx | %.2fx |" % (
+            {"role first": "frontend role, first deploy", "role again": "frontend role, unchanged re-deploy",
+             "beta first": "deploy_beta, first run", "beta again": "deploy_beta, unchanged re-run"}[key],
+            base, head, head / base, base / med[rsync], head / med[rsync]))
+    print("| raw rsync -a --delete, empty / unchanged | %.2f / %.2f | | | | |" % (med["rsync first"],
+                                                                                  med["rsync again"]))
+    print()
+    print("| per web node (max) | base tasks | head tasks | base ssh | head ssh |")
+    print("|---|---|---|---|---|")
+    for what in ("role", "deploy"):
+        base_tasks, base_ssh = per_web_node(kept["base"][what], web)
+        head_tasks, head_ssh = per_web_node(kept["head"][what], web)
+        print("| %s | %d | %d | %d | %d |" % ({"role": "frontend role", "deploy": "deploy_beta"}[what],
+                                             base_tasks, head_tasks, base_ssh, head_ssh))
+
+
+if __name__ == "__main__":
+    main()
