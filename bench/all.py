@@ -2,7 +2,7 @@
 # -*- coding: utf-8 -*-
 """Every speed figure of the collection in one run, each next to its baseline from the same run.
 
-    ./dev bench all [--rounds 3] [--quick] [--json FILE]
+    ./dev bench all [--rounds 3] [--quick] [--json FILE] [--only PART ...] [--nodes N ...]
 
 Starts labs of its own (lab/rml_lab on a free octet; each stopped at the end, also when a run
 fails) and measures, as medians of --rounds rounds:
@@ -28,6 +28,9 @@ says how they are counted) of every deploy_beta first run, re-run and rollback.
 Every ansible run here starts with a fresh ControlMaster folder (as a fresh AWX job does), so
 its SSH connections are its own; timings therefore include the connection set-up.
 
+--only hashing|bundles|deploy_beta|rollback measures that part alone (repeatable); --nodes N
+sets the deploy_beta sizes (repeatable; default 4, 8 and 16).
+
 --quick: 4 web nodes, 500 files, one round, a smaller rollback lab and a 64 MiB hash: a smoke
 run of every part, not figures to quote.
 """
@@ -48,6 +51,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness as harness  # noqa: E402
 import frontend  # noqa: E402
 import rollback  # noqa: E402
+
+
+PARTS = ("hashing", "bundles", "deploy_beta", "rollback")
 
 
 def machine():
@@ -207,10 +213,14 @@ def main():
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--quick", action="store_true", help="fewer sizes and rounds: a smoke run")
     parser.add_argument("--json", help="also write the table and budgets to this file")
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="measure only this part (repeatable); default: every part")
+    parser.add_argument("--nodes", type=int, action="append", help="deploy_beta at this many web nodes (repeatable)")
     options = parser.parse_args()
     quick = options.quick
+    parts = options.only or PARTS
     rounds = options.rounds or (1 if quick else 3)
-    nodes = (4,) if quick else (4, 8, 16)
+    nodes = tuple(options.nodes or ((4,) if quick else (4, 8, 16)))
     deploy_files = 500 if quick else 2000
     sizes = (500,) if quick else (500, 2000, 8000)
 
@@ -220,22 +230,25 @@ def main():
 
     started = datetime.datetime.utcnow()
     table = Table()
-    log("hashing")
-    hashing(table, 64 if quick else 1024, rounds if quick else 5)
-    log("bundles at 8 web nodes: %s files" % ", ".join(str(s) for s in sizes))
-    bundles(table, sizes, 8, rounds, log)
+    if "hashing" in parts:
+        log("hashing")
+        hashing(table, 64 if quick else 1024, rounds if quick else 5)
+    if "bundles" in parts:
+        log("bundles at 8 web nodes: %s files" % ", ".join(str(s) for s in sizes))
+        bundles(table, sizes, 8, rounds, log)
     firsts = {}
-    for count in nodes:
+    for count in nodes if "deploy_beta" in parts else ():
         log("deploy_beta at %d web nodes" % count)
         firsts[count] = scale(table, count, deploy_files, rounds, log)
     if 4 in firsts and 16 in firsts:
         table.add("deploy_beta first run, 16 web nodes vs 4", firsts[16][0], "the same at 4 web nodes", firsts[4][0])
         table.add("deploy_beta unchanged re-run, 16 web nodes vs 4", firsts[16][1], "the same at 4 web nodes", firsts[4][1])
-    log("rollback")
-    if quick:
-        rollbacks(table, 300, 2, 1, rounds, log)
-    else:
-        rollbacks(table, 2000, 4, 2, rounds, log)
+    if "rollback" in parts:
+        log("rollback")
+        if quick:
+            rollbacks(table, 300, 2, 1, rounds, log)
+        else:
+            rollbacks(table, 2000, 4, 2, rounds, log)
 
     print("routing_ml.deploy bench all%s: %d round(s), medians; %s; took %d min" % (
         " --quick" if quick else "", rounds, machine(), (datetime.datetime.utcnow() - started).total_seconds() // 60))

@@ -116,8 +116,6 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname", "the node")
         bundle = self._bundle(args)
         digests = _tree.parse_manifest(bundle["manifest"])
-        if args["probe_file"] not in digests:
-            raise AnsibleActionFail("probe_file %r is not in the bundle's manifest" % (args["probe_file"],))
         node = self._module("routing_ml.deploy.web_node_state", dict(
             root=args["root"], link=args["link"], manifest_sha256=bundle["sha256"], report_version=args["version"],
             pidfile=args["pidfile"]), task_vars, "%s: reading what the node serves" % host)
@@ -134,6 +132,10 @@ class ActionModule(ActionBase):
         self._progress.update(node=node, plan=plan, switched=False, changed=False)
         if plan["up_to_date"] and not plan["start_server"]:
             return dict(self._progress, msg="%s serves %s, verified" % (host, args["version"]))
+        # Before anything changes: a node that is to be changed must be provable afterwards.
+        if args["probe_file"] not in digests:
+            raise AnsibleActionFail("%s: probe_file %r is not a file of the %s bundle: nothing changed" % (
+                host, args["probe_file"], args["version"]))
         check = bool(self._task.check_mode)
         if not plan["up_to_date"] and plan["mirror"]:
             self._mirror(args, plan, node, task_vars, host)

@@ -381,11 +381,18 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, wo
     workspace = workspaces("1.6.0")
     through(lab, workspace, "1.6.0", ("alpha", "beta"))
     assert versions_live(lab) == {"node1": "1.6.0", "node2": "1.4.0", "node3": "1.4.0", "dmz1": "1.6.0"}
-    # A served check that cannot pass for 1.6.0: a file only 1.4.0's bundle has.
-    only_old = sorted(set(release.bundle_files("1.4.0", FILES)) - set(release.bundle_files("1.6.0", FILES)))[0]
-    with poller(lab, ["1.4.0", "1.6.0"]) as watching:
-        rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", "-e", "routing_ml_frontend_probe_file=%s" % only_old,
-                                    ANSIBLE_SHOW_CUSTOM_STATS="1")
+    # A failure after the switch, on the nodes of the second batch: their sync records cannot
+    # be written (a folder stands where each record goes, as a full disk would refuse it).
+    blocked = [os.path.join(workspace, "logs", "deploy", "frontend_sync_1.6.0_%s.json" % name)
+               for name in ("node2", "node3")]
+    for path in blocked:
+        os.makedirs(path)
+    try:
+        with poller(lab, ["1.4.0", "1.6.0"]) as watching:
+            rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", ANSIBLE_SHOW_CUSTOM_STATS="1")
+    finally:
+        for path in blocked:
+            os.rmdir(path)
     print(watching.format_report())
     assert rc != 0
     message = output[output.index("Stage 9 GA deployment of 1.6.0 failed"):]

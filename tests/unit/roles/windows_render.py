@@ -67,11 +67,11 @@ def load_yaml(*parts):
 
 
 def frontend_block_vars():
-    """The vars of main.yml's block that node_/serve_windows.yml run inside."""
-    for task in load_yaml("roles", "frontend", "tasks", "main.yml"):
+    """The vars of windows.yml's block that node_/serve_windows.yml run inside."""
+    for task in load_yaml("roles", "frontend", "tasks", "windows.yml"):
         if "block" in task:
             return task["vars"]
-    raise AssertionError("roles/frontend/tasks/main.yml has no block")
+    raise AssertionError("roles/frontend/tasks/windows.yml has no block")
 
 
 def registered(inventory_vars):

@@ -6,9 +6,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import zipfile
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
 
 from ansible_collections.routing_ml.deploy.plugins.action import web_release
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _releases
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _releases, _stage
 
 
 def manifest(files):
@@ -45,3 +50,49 @@ def test_the_difference_names_each_file():
     node = manifest({"index.html": b"defaced", "extra.js": b"x"})
     assert web_release.difference(BUNDLE["manifest"], node) == {
         "missing": ["app.js"], "extra": ["extra.js"], "changed": ["index.html"]}
+
+
+class FakeTask(object):
+    check_mode = False
+
+
+def action_with(replies, calls):
+    """The action without a connection: module calls answered from ``replies`` in order."""
+    action = web_release.ActionModule.__new__(web_release.ActionModule)
+    action._task = FakeTask()
+    action._progress = {}
+
+    def execute(module_name, module_args, task_vars):
+        calls.append(module_name)
+        return replies.pop(0)
+
+    action._execute_module = execute
+    return action
+
+
+def staged(tmp_path):
+    bundle = tmp_path / "RoutingMLFrontend_1.4.0.zip"
+    with zipfile.ZipFile(str(bundle), "w") as archive:
+        archive.writestr("index.html", "<html>1.4.0</html>\n")
+    _stage.stage(str(bundle), str(tmp_path / "stage"))
+    return dict(version="1.4.0", root="/www", link="current", staging=str(tmp_path / "stage"), bundle=None,
+                workspace=str(tmp_path), command=["/usr/sbin/nginx"], service="nginx", pidfile="/run/nginx.pid",
+                url="http://127.0.0.1", probe_file="index.html", validate_certs=True, probe_retries=0,
+                keep_releases=3, compress=False)
+
+
+def test_a_probe_file_outside_the_bundle_is_refused_before_the_node_is_changed(tmp_path):
+    calls = []
+    action = action_with([dict(link_target="releases/1.3.0", matches=False, server_running=True,
+                               releases_folder=True, difference=None)], calls)
+    with pytest.raises(AnsibleActionFail, match=r"'nope.html' is not a file of the 1.4.0 bundle: nothing changed"):
+        action._release(dict(staged(tmp_path), probe_file="nope.html"), {"inventory_hostname": "dmz1"})
+    assert calls == ["routing_ml.deploy.web_node_state"]
+
+
+def test_an_up_to_date_node_is_left_alone_after_one_module_call(tmp_path):
+    calls = []
+    action = action_with([dict(link_target="releases/1.4.0", matches=True, server_running=True,
+                               releases_folder=True, difference=None)], calls)
+    result = action._release(dict(staged(tmp_path), probe_file="nope.html"), {"inventory_hostname": "dmz1"})
+    assert calls == ["routing_ml.deploy.web_node_state"] and not result["changed"] and not result["switched"]
