@@ -506,8 +506,9 @@ def test_drill_rounds_of_deploy_kill_rerun_and_rollback(lab, workspaces):
                                     "-e", "routing_ml_version=%s" % version, *(DEADLINE + UNSIGNED))
             seen = []
             try:
-                assert read_until(run, "Mirror the bundle into a release folder that is not live", seen)
-                time.sleep(0.3)
+                # The web nodes' one task: the node is asked, then mirrored into (rsync), then switched.
+                assert read_until(run, "Bring this nginx node from whatever state it is in", seen)
+                time.sleep(1.0)
             finally:
                 os.killpg(run.pid, signal.SIGKILL)
                 run.wait()
