@@ -50,7 +50,7 @@ options:
   report_version:
     description:
       - With O(manifest_sha256), the version whose live release, when it does not match, is
-        reported file by file in RV(manifest) (a repair: the caller names what changed).
+        reported file by file in RV(manifest), so that the caller of a repair names what changed.
     type: str
     version_added: 0.5.0
   pidfile:

@@ -169,23 +169,26 @@ def main():
         result["changed"] = result["switched"]
         module.exit_json(**result)
     path = os.path.join(params["root"], _releases.RELEASES, params["folder"])
+    # What a refusal returns: the link as it was.
+    refused = dict(result)
+    refused.update(switched=False)
     if os.path.islink(path) or not os.path.isdir(path):
         module.fail_json(msg="%s is not a release folder on the node: nothing switched" % path,
-                         **dict(result, switched=False))
+                         **refused)
     text, invalid = folder_manifest(path)
     if text is None or _checksum.sha256_bytes(text.encode("utf-8")) != expected:
         module.fail_json(msg="%s does not match the manifest (%s): nothing switched" % (path, invalid or "digest differs"),
-                         manifest=text, **dict(result, switched=False))
+                         manifest=text, **refused)
     if os.path.lexists(pointer) and not os.path.islink(pointer):
-        module.fail_json(msg="%s exists and is not a link: nothing switched" % pointer, **dict(result, switched=False))
+        module.fail_json(msg="%s exists and is not a link: nothing switched" % pointer, **refused)
     # Before the switch: a configuration nginx refuses leaves the node as it was.
     if result["switched"] or params["test"]:
-        nginx(module, dict(result, switched=False), ["-t"], "nginx -t")
+        nginx(module, refused, ["-t"], "nginx -t")
     try:
         if result["switched"]:
             replace_link(pointer, after)
     except OSError as exc:
-        module.fail_json(msg="cannot switch %s: %s" % (pointer, to_native(exc)), **dict(result, switched=False))
+        module.fail_json(msg="cannot switch %s: %s" % (pointer, to_native(exc)), **refused)
     result["changed"] = result["switched"]
     if result["switched"] and params["reload"]:
         nginx(module, result, ["-s", "reload"], "nginx -s reload")

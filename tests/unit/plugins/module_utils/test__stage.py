@@ -28,7 +28,7 @@ def test_the_workers_of_one_play_unpack_the_bundle_once(tmp_path, bundle, monkey
     monkeypatch.setattr(_stage, "unpack", lambda src, dest: (unpacked.append(dest), real(src, dest)))
     dest = str(tmp_path / "stage" / "frontend" / "1.4.0")
     results = []
-    workers = [threading.Thread(target=lambda: results.append(_stage.stage_locked(bundle, dest))) for _ in range(8)]
+    workers = [threading.Thread(target=lambda: results.append(_stage.stage_locked(bundle, dest))) for dummy in range(8)]
     for worker in workers:
         worker.start()
     for worker in workers:
