@@ -156,15 +156,19 @@ class Run(object):
         return kinds
 
 
-def measured(lab, command, check=True):
+def measured(lab, command, check=True, root=ROOT, program="ansible-playbook", env=None):
     """Run an ansible-playbook command (a list, after the program) against the lab with the json
-    callback and a fresh ControlMaster folder; returns a Run."""
+    callback and a fresh ControlMaster folder; returns a Run.
+
+    ``root``: the checkout whose ansible.cfg (and so collection) the run uses, and where it
+    runs; ``program``: ``ansible`` for an ad-hoc command; ``env``: more environment."""
     control_dir = tempfile.mkdtemp(prefix="rml-cp-")
     try:
-        env = lab.env(ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir, **JSON)
+        env = lab.env(ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir, ANSIBLE_CONFIG=os.path.join(root, "ansible.cfg"),
+                      **dict(JSON, **(env or {})))
         sizes = log_sizes(lab)
         start = time.perf_counter()
-        completed = subprocess.run([os.path.join(BIN, "ansible-playbook")] + list(command), cwd=ROOT, env=env,
+        completed = subprocess.run([os.path.join(BIN, program)] + list(command), cwd=root, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
                                    check=False)
         elapsed = time.perf_counter() - start
@@ -177,7 +181,7 @@ def measured(lab, command, check=True):
         stats = {}
     run = Run(lab, elapsed, completed.returncode, completed.stdout, stats, ssh)
     if check and (run.rc or not stats):
-        sys.exit("ansible-playbook %s failed (rc %d):\n%s" % (" ".join(command[:1]), run.rc, completed.stdout[-3000:]))
+        sys.exit("%s %s failed (rc %d):\n%s" % (program, " ".join(command[:1]), run.rc, completed.stdout[-3000:]))
     return run
 
 

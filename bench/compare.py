@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,23 +54,7 @@ def tree_of(revision, into):
 
 def run(lab, root, command):
     """A measured ansible-playbook run of ``root``'s playbooks with ``root``'s ansible.cfg."""
-    control_dir = tempfile.mkdtemp(prefix="rml-cp-")
-    env = lab.env(ANSIBLE_CONFIG=os.path.join(root, "ansible.cfg"), ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir,
-                  **harness.JSON)
-    sizes = harness.log_sizes(lab)
-    start = time.perf_counter()
-    try:
-        completed = subprocess.run([os.path.join(harness.BIN, "ansible-playbook")] + command, cwd=root, env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                                   check=False)
-        elapsed = time.perf_counter() - start
-        ssh = harness.accepted_since(lab, sizes)
-    finally:
-        harness.close_masters(control_dir)
-    if completed.returncode:
-        sys.exit("%s: %s failed (rc %d):\n%s" % (root, command[0], completed.returncode, completed.stdout[-3000:]))
-    return harness.Run(lab, elapsed, completed.returncode, completed.stdout,
-                       harness.json_output(completed.stdout)["stats"], ssh)
+    return harness.measured(lab, command, root=root)
 
 
 def deploy(root, workspace, version, gate):

@@ -17,12 +17,11 @@ A run that fails under Mitogen is reported with its error, not hidden: that is t
 
 from __future__ import absolute_import, division, print_function
 
-import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,57 +34,45 @@ def install(version, into):
     return os.path.join(into, "ansible_mitogen", "plugins", "strategy")
 
 
-def timed_run(lab, command, strategy_env):
-    control_dir = tempfile.mkdtemp(prefix="rml-cp-")
-    env = lab.env(ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir, **dict(harness.JSON, **strategy_env))
-    start = time.perf_counter()
-    try:
-        completed = subprocess.run(command, cwd=harness.ROOT, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    finally:
-        harness.close_masters(control_dir)
-    return time.perf_counter() - start, completed
-
-
 def main():
     parser = harness.lab_arguments(__doc__)
     parser.add_argument("--version", default="0.3.54", help="the mitogen release to try")
     options = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="rml-bench-mitogen-")
-    strategies = {"linear": {}}
-    strategy_path = install(options.version, scratch)
-    strategies["mitogen_linear"] = dict(ANSIBLE_STRATEGY_PLUGINS=strategy_path, ANSIBLE_STRATEGY="mitogen_linear",
-                                        PYTHONPATH=scratch)
-    figures, failures = {}, {}
-    with harness.lab_up("rml-bench-mitogen-", farm=options.farm, dmz=options.dmz, backend=1) as lab:
-        for number in range(options.rounds):
-            for strategy, env in sorted(strategies.items()):
-                version = "1.%d.%d" % (number, 0 if strategy == "linear" else 1)
-                workspace = os.path.join(lab.dir, "release-" + version)
-                harness.release.build(workspace, harness.release.Options(version=version, date="2025-09-29",
-                                                                         files=options.files))
-                playbook = os.path.join(harness.BIN, "ansible-playbook")
-                steps = (("ping", [os.path.join(harness.BIN, "ansible"), "stage_beta", "-m", "ansible.builtin.ping"]),
-                         ("alpha", [playbook] + harness.deploy_args(workspace, version, "alpha")),
-                         ("first run", [playbook] + harness.deploy_args(workspace, version, "beta")),
-                         ("re-run", [playbook] + harness.deploy_args(workspace, version, "beta")))
-                for name, command in steps:
-                    elapsed, completed = timed_run(lab, command, env)
-                    if completed.returncode:
-                        failures.setdefault(strategy, "%s: rc %d\n%s" % (name, completed.returncode,
-                                                                          completed.stdout[-2500:]))
-                        break
-                    if name == "re-run":
-                        stats = harness.json_output(completed.stdout)["stats"]
-                        changed = sorted(h for h, c in stats.items() if c.get("changed") and h != "localhost")
-                        if changed:
-                            failures.setdefault(strategy, "re-run changed %s" % changed)
+    try:
+        strategies = {"linear": {}}
+        strategy_path = install(options.version, scratch)
+        strategies["mitogen_linear"] = dict(ANSIBLE_STRATEGY_PLUGINS=strategy_path, ANSIBLE_STRATEGY="mitogen_linear",
+                                            PYTHONPATH=scratch)
+        figures, failures = {}, {}
+        with harness.lab_up("rml-bench-mitogen-", farm=options.farm, dmz=options.dmz, backend=1) as lab:
+            for number in range(options.rounds):
+                for strategy, env in sorted(strategies.items()):
+                    version = "1.%d.%d" % (number, 0 if strategy == "linear" else 1)
+                    workspace = os.path.join(lab.dir, "release-" + version)
+                    harness.release.build(workspace, harness.release.Options(version=version, date="2025-09-29",
+                                                                             files=options.files))
+                    steps = (("ping", "ansible", ["stage_beta", "-m", "ansible.builtin.ping"]),
+                             ("alpha", "ansible-playbook", harness.deploy_args(workspace, version, "alpha")),
+                             ("first run", "ansible-playbook", harness.deploy_args(workspace, version, "beta")),
+                             ("re-run", "ansible-playbook", harness.deploy_args(workspace, version, "beta")))
+                    for name, program, command in steps:
+                        result = harness.measured(lab, command, check=False, program=program, env=env)
+                        if result.rc:
+                            failures.setdefault(strategy, "%s: rc %d\n%s" % (name, result.rc, result.output[-2500:]))
                             break
-                    if name != "alpha":
-                        figures.setdefault((strategy, name), []).append(elapsed)
-                sys.stderr.write("  round %d %s: %s\n" % (number + 1, strategy, ", ".join(
-                    "%s %.1f s" % (n, figures[(strategy, n)][-1]) for n in ("ping", "first run", "re-run")
-                    if len(figures.get((strategy, n), [])) > number)))
+                        if name == "re-run":
+                            changed = sorted(h for h in result.changed() if h != "localhost")
+                            if changed:
+                                failures.setdefault(strategy, "re-run changed %s" % changed)
+                                break
+                        if name != "alpha":
+                            figures.setdefault((strategy, name), []).append(result.elapsed)
+                    sys.stderr.write("  round %d %s: %s\n" % (number + 1, strategy, ", ".join(
+                        "%s %.1f s" % (n, figures[(strategy, n)][-1]) for n in ("ping", "first run", "re-run")
+                        if len(figures.get((strategy, n), [])) > number)))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     med = harness.medians(dict(("%s %s" % key, values) for key, values in figures.items()))
     print("routing_ml.deploy bench mitogen %s: %d round(s), medians, %d files, %d web nodes in the lab" % (
         options.version, options.rounds, options.files, options.farm + options.dmz))
@@ -100,9 +87,6 @@ def main():
     for strategy, text in sorted(failures.items()):
         print()
         print("%s failed: %s" % (strategy, text))
-    for leftover in glob.glob(os.path.join(scratch, "*")):
-        subprocess.run(["rm", "-rf", leftover], check=False)
-    os.rmdir(scratch)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def keep_list(plan, previous):
     both folders of the recorded previous version."""
     keep = [name for name in (plan["destination"], plan["live"]) if name]
     if previous:
-        keep += [_releases.folder_name(previous), _releases.folder_name(previous, 1)]
+        keep += _releases.version_folders(previous)
     return keep
 
 
@@ -106,11 +106,9 @@ class ActionModule(ActionBase):
         try:
             if args["bundle"]:
                 return _stage.stage_locked(args["bundle"], args["staging"])
-            text = _stage.read_manifest(args["staging"])
+            return _stage.staged(args["staging"])
         except (ValidationError, IOError, OSError, zipfile.BadZipfile) as exc:
             raise AnsibleActionFail("cannot stage the bundle %s: %s" % (args["bundle"] or args["staging"], to_native(exc)))
-        return dict(changed=False, manifest=text, count=len(text.splitlines()),
-                    sha256=_checksum.sha256_bytes(text.encode("utf-8")))
 
     def _release(self, args, task_vars):
         host = task_vars.get("inventory_hostname", "the node")

@@ -39,7 +39,7 @@ def switch_back_plan(node, root=None, platform="linux"):
 def release_folders(version):
     """The two folders a version takes turns in: ``[<version>, <version>+1]``."""
     try:
-        return [_releases.folder_name(version), _releases.folder_name(version, 1)]
+        return _releases.version_folders(version)
     except ValidationError as exc:
         raise AnsibleFilterError("release_folders: %s" % to_native(exc))
 

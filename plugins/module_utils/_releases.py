@@ -35,6 +35,11 @@ def folder_name(version, turn=0):
     return version if not turn else "%s%s%d" % (version, _SEPARATOR, turn)
 
 
+def version_folders(version):
+    """The two folders a version takes turns in: ``[<version>, <version>+1]``."""
+    return [folder_name(version), folder_name(version, 1)]
+
+
 def parse_folder(name):
     """``(version, turn)`` of a release folder name, or None for any other name."""
     match = _FOLDER_RE.match(name or "")
@@ -76,7 +81,7 @@ def plan(version, target, matches, server_running=True, root=None, windows=False
     if matches not in (True, False):
         raise ValidationError("matches %r must be true or false" % (matches,))
     up_to_date = bool(parsed and parsed[0] == version and matches)
-    candidates = [folder_name(version), folder_name(version, 1)]
+    candidates = version_folders(version)
     ready = [name for name in candidates if name in (verified or ()) and name != live]
     if up_to_date:
         destination = live

@@ -58,8 +58,12 @@ def stage(src, dest):
         _atomic.write_text_atomic(source_file, digest + "\n")
     else:
         text = _atomic.read_text(manifest_file)
-    return dict(changed=changed, manifest=text, count=len(text.splitlines()),
-                sha256=_checksum.sha256_bytes(text.encode("utf-8")))
+    return described(text, changed)
+
+
+def described(text, changed=False):
+    """What ``stage`` returns for a manifest's text."""
+    return dict(changed=changed, manifest=text, count=len(text.splitlines()), sha256=_tree.text_sha256(text))
 
 
 def stage_locked(src, dest):
@@ -71,9 +75,10 @@ def stage_locked(src, dest):
         return stage(src, dest)
 
 
-def read_manifest(dest):
-    """The manifest text ``stage`` stored beside ``dest``; ValidationError when it was never staged."""
+def staged(dest):
+    """What ``stage`` returned for the bundle staged at ``dest`` (unchanged); ValidationError
+    when it was never staged."""
     text = _atomic.read_text(dest.rstrip(os.sep) + ".manifest.sha256", default="")
     if not text or not os.path.isdir(dest):
         raise ValidationError("%s is not a staged bundle (no folder or no manifest beside it)" % dest)
-    return text
+    return described(text)

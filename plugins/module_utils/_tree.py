@@ -36,6 +36,11 @@ def manifest_text(manifest):
     return "".join("%s  %s\n" % (manifest[path], path) for path in sorted(manifest))
 
 
+def text_sha256(text):
+    """The SHA256 of a manifest's text: what a node is given instead of the manifest."""
+    return _checksum.sha256_bytes(text.encode("utf-8"))
+
+
 def parse_manifest(text):
     """The inverse of ``manifest_text``; paths may contain folders, not ``..``."""
     manifest = {}

@@ -99,7 +99,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _tree
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _tree
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 
@@ -123,7 +123,7 @@ def main():
             module.exit_json(matches=False, difference=None, count=0, manifest="", sha256=None, **result)
         actual = _tree.tree_manifest(params["path"])
         text = _tree.manifest_text(actual)
-        result.update(manifest=text, count=len(actual), sha256=_checksum.sha256_bytes(text.encode()))
+        result.update(manifest=text, count=len(actual), sha256=_tree.text_sha256(text))
         if params["expected"] is not None:
             difference = _tree.compare(_tree.parse_manifest(params["expected"]), actual)
             result.update(difference=difference, matches=not any(difference.values()))

@@ -162,15 +162,11 @@ def process_running(pidfile, name):
         return not os.path.isdir("/proc/self")
 
 
-def manifest_sha256(tree):
-    return _checksum.sha256_bytes(_tree.manifest_text(tree).encode("utf-8"))
-
-
 def matches(expected, tree):
     """``expected`` is a manifest (a dict) or the SHA256 of a manifest's text."""
     if isinstance(expected, dict):
         return not any(_tree.compare(expected, tree).values())
-    return manifest_sha256(tree) == expected
+    return _tree.text_sha256(_tree.manifest_text(tree)) == expected
 
 
 def folder_state(path, expected):
@@ -183,20 +179,24 @@ def folder_state(path, expected):
         return dict(exists=True, matches=False)
 
 
-def live_by_digest(pointer, target, expected, report_version):
-    """What the digest mode reports of the live release: matches, live_sha256 and, for a
-    repair of ``report_version``, the live manifest."""
+def live_state(pointer, target, expected, report_version):
+    """What is reported of the live release: ``matches`` and, against a manifest, its
+    ``difference``; against a digest, ``live_sha256`` and, for a repair of
+    ``report_version``, the live manifest. Raises IOError/OSError when it cannot be read."""
     try:
         tree = _tree.tree_manifest(pointer)
     except ValidationError as exc:
         # A link or device planted in the live release: not the bundle, so mirror anew.
-        return dict(matches=False, live_sha256=None,
-                    difference=dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)]))
-    digest = manifest_sha256(tree)
-    result = dict(matches=digest == expected, live_sha256=digest)
+        return dict(matches=False, difference=dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)]))
+    if isinstance(expected, dict):
+        difference = _tree.compare(expected, tree)
+        return dict(matches=not any(difference.values()), difference=difference)
+    text = _tree.manifest_text(tree)
+    result = dict(live_sha256=_tree.text_sha256(text))
+    result["matches"] = result["live_sha256"] == expected
     parsed = _releases.parse_folder(_releases.live_folder(target) or "")
     if not result["matches"] and report_version and parsed and parsed[0] == report_version:
-        result["manifest"] = _tree.manifest_text(tree)
+        result["manifest"] = text
     return result
 
 
@@ -232,20 +232,11 @@ def main():
     except ValidationError as exc:
         module.fail_json(msg="%s: %s" % ("manifest_sha256" if params["manifest_sha256"] else "expected", to_native(exc)),
                          **result)
-    if result["link_target"] is not None and os.path.isdir(pointer) and not isinstance(expected, dict):
+    if result["link_target"] is not None and os.path.isdir(pointer):
         try:
-            result.update(live_by_digest(pointer, result["link_target"], expected, params["report_version"]))
+            result.update(live_state(pointer, result["link_target"], expected, params["report_version"]))
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
-    elif result["link_target"] is not None and os.path.isdir(pointer):
-        try:
-            difference = _tree.compare(expected, _tree.tree_manifest(pointer))
-        except ValidationError as exc:
-            # A link or device planted in the live release: not the bundle, so mirror anew.
-            difference = dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)])
-        except (IOError, OSError) as exc:
-            module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
-        result.update(difference=difference, matches=not any(difference.values()))
     result["folders"] = {}
     for name in params["folders"]:
         if _releases.parse_folder(name) is None:

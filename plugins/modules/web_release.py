@@ -12,7 +12,7 @@ module: web_release
 short_description: Bring an nginx node to a served, verified, recorded release in one task
 description:
   - The frontend role's whole forward path on an nginx node, as one task per node. In order,
-    each step only when the one before says it is needed
+    each step only when the one before says it is needed.
   - Stages the bundle on the controller (O(bundle) into O(staging), under a lock, so the
     nodes of a play unpack it once).
   - Asks the node what it serves (M(routing_ml.deploy.web_node_state) with the manifest's

@@ -176,7 +176,7 @@ def main():
         module.fail_json(msg="%s is not a release folder on the node: nothing switched" % path,
                          **refused)
     text, invalid = folder_manifest(path)
-    if text is None or _checksum.sha256_bytes(text.encode("utf-8")) != expected:
+    if text is None or _tree.text_sha256(text) != expected:
         module.fail_json(msg="%s does not match the manifest (%s): nothing switched" % (path, invalid or "digest differs"),
                          manifest=text, **refused)
     if os.path.lexists(pointer) and not os.path.islink(pointer):

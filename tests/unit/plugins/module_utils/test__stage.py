@@ -38,12 +38,13 @@ def test_the_workers_of_one_play_unpack_the_bundle_once(tmp_path, bundle, monkey
     assert len(set(r["sha256"] for r in results)) == 1 and results[0]["count"] == 2
 
 
-def test_read_manifest_is_the_staged_one(tmp_path, bundle):
+def test_staged_is_what_staging_returned(tmp_path, bundle):
     dest = str(tmp_path / "1.4.0")
     staged = _stage.stage(bundle, dest)
-    assert _stage.read_manifest(dest) == staged["manifest"]
+    assert _stage.staged(dest) == dict(staged, changed=False)
+    assert _stage.staged(dest)["manifest"] == staged["manifest"]
 
 
-def test_read_manifest_of_a_bundle_never_staged_names_the_folder(tmp_path):
+def test_staged_of_a_bundle_never_staged_names_the_folder(tmp_path):
     with pytest.raises(ValidationError, match="1.9.0 is not a staged bundle"):
-        _stage.read_manifest(str(tmp_path / "1.9.0"))
+        _stage.staged(str(tmp_path / "1.9.0"))
