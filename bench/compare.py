@@ -2,7 +2,7 @@
 """Before and after in one run: the collection at a named git revision (the baseline) against
 the checkout, interleaved round after round on the same lab.
 
-    ./dev bench compare --base <rev> [--rounds 3] [--files 2000] [--farm 4] [--dmz 2]
+    ./dev bench compare --base <rev> [--rounds 3] [--files 2000] [--farm 4] [--dmz 2] [--only role|deploy]
 
 The baseline's tree (``git archive <rev>``) gets a collection link of its own and runs with
 its own ansible.cfg and playbooks; the checkout runs as it is. Each round, for each side in
@@ -15,6 +15,8 @@ turn, on the lab's web nodes (--farm + --dmz, 6 by default) and its backend:
                     changed=0 checked); each side deploys versions of its own
   raw rsync         rsync -a --delete of the unpacked bundle to the same web nodes at once,
                     into an empty folder and then unchanged: the baseline the goals name
+  ansible -m ping   to the same web nodes with a fresh ControlMaster folder: Ansible's floor,
+                    one task; ping + raw rsync is the least any ansible-playbook deploy costs
 
 Every ansible run starts with a fresh ControlMaster folder, as a fresh AWX job does. Prints
 medians, each side against raw rsync, the checkout against the baseline, and the tasks and
@@ -83,7 +85,10 @@ def per_web_node(results, web):
 def main():
     parser = harness.lab_arguments(__doc__)
     parser.add_argument("--base", required=True, help="the git revision to compare against (the baseline)")
+    parser.add_argument("--only", action="append", choices=("role", "deploy"),
+                        help="measure only the frontend role or only deploy_beta (repeatable); default: both")
     options = parser.parse_args()
+    parts = options.only or ("role", "deploy")
     sides = ("base", "head")
     scratch = tempfile.mkdtemp(prefix="rml-bench-compare-")
     try:
@@ -91,7 +96,7 @@ def main():
         with harness.lab_up("rml-bench-compare-", farm=options.farm, dmz=options.dmz, backend=1) as lab:
             web_hosts = harness.web_hosts(lab)
             web = [h["name"] for h in web_hosts]
-            figures = dict((key, []) for key in ("rsync first", "rsync again"))
+            figures = dict((key, []) for key in ("rsync first", "rsync again", "ping"))
             kept = dict((side, dict(role=[], deploy=[])) for side in sides)
             for number in range(options.rounds):
                 for index, side in enumerate(sides):
@@ -101,29 +106,34 @@ def main():
                         workspace = os.path.join(lab.dir, "release-" + version)
                         harness.release.build(workspace, harness.release.Options(
                             version=version, date="2025-09-29", files=options.files))
-                    workspace = os.path.join(lab.dir, "release-" + versions["role"])
-                    role_first = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
-                    role_again = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
-                    unchanged(role_again, "%s: the unchanged frontend role re-deploy" % side)
-                    # Another version, new to every node: deploy_alpha then deploy_beta bring it in.
-                    workspace = os.path.join(lab.dir, "release-" + versions["deploy"])
-                    run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "alpha"))
-                    beta_first = run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "beta"))
-                    beta_again = run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "beta"))
-                    unchanged(beta_again, "%s: the unchanged deploy_beta re-run" % side)
-                    for key, result in (("role first", role_first), ("role again", role_again),
-                                        ("beta first", beta_first), ("beta again", beta_again)):
+                    measured = {}
+                    if "role" in parts:
+                        workspace = os.path.join(lab.dir, "release-" + versions["role"])
+                        measured["role first"] = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
+                        measured["role again"] = run(lab, roots[side], role(roots[side], workspace, versions["role"]))
+                        unchanged(measured["role again"], "%s: the unchanged frontend role re-deploy" % side)
+                        kept[side]["role"] += [measured["role first"], measured["role again"]]
+                    if "deploy" in parts:
+                        # Another version, new to every node: deploy_alpha then deploy_beta bring it in.
+                        workspace = os.path.join(lab.dir, "release-" + versions["deploy"])
+                        run(lab, roots[side], deploy(roots[side], workspace, versions["deploy"], "alpha"))
+                        measured["beta first"] = run(lab, roots[side], deploy(roots[side], workspace,
+                                                                             versions["deploy"], "beta"))
+                        measured["beta again"] = run(lab, roots[side], deploy(roots[side], workspace,
+                                                                             versions["deploy"], "beta"))
+                        unchanged(measured["beta again"], "%s: the unchanged deploy_beta re-run" % side)
+                        kept[side]["deploy"] += [measured["beta first"], measured["beta again"]]
+                    for key, result in sorted(measured.items()):
                         figures.setdefault("%s %s" % (side, key), []).append(result.elapsed)
-                    kept[side]["role"] += [role_first, role_again]
-                    kept[side]["deploy"] += [beta_first, beta_again]
-                    sys.stderr.write("  round %d %s: role %.1f/%.1f s, deploy_beta %.1f/%.1f s\n" % (
-                        number + 1, side, role_first.elapsed, role_again.elapsed, beta_first.elapsed,
-                        beta_again.elapsed))
-                staging = os.path.join(lab.dir, "release-" + versions["role"], ".stage", "frontend", versions["role"])
+                    sys.stderr.write("  round %d %s: %s\n" % (number + 1, side, ", ".join(
+                        "%s %.1f s" % (key, result.elapsed) for key, result in sorted(measured.items()))))
+                staged = versions[parts[0]]
+                staging = os.path.join(lab.dir, "release-" + staged, ".stage", "frontend", staged)
                 for host in web_hosts:
                     shutil.rmtree(os.path.join(host["web_root"], "rsync-bench"), ignore_errors=True)
                 figures["rsync first"].append(harness.rsync_all(lab, staging, web_hosts, "rsync-bench"))
                 figures["rsync again"].append(harness.rsync_all(lab, staging, web_hosts, "rsync-bench"))
+                figures["ping"].append(harness.ping(lab, ",".join(web), cold=True))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     med = harness.medians(figures)
@@ -132,19 +142,27 @@ def main():
     print()
     print("| what | base s | head s | head / base | base / rsync | head / rsync |")
     print("|---|---|---|---|---|---|")
-    for key, rsync in (("role first", "rsync first"), ("role again", "rsync again"),
-                       ("beta first", "rsync first"), ("beta again", "rsync again")):
-        base, head = med["base " + key], med["head " + key]
-        print("| %s | %.2f | %.2f | %.2fx | %.2fx | %.2fx |" % (
-            {"role first": "frontend role, first deploy", "role again": "frontend role, unchanged re-deploy",
-             "beta first": "deploy_beta, first run", "beta again": "deploy_beta, unchanged re-run"}[key],
-            base, head, head / base, base / med[rsync], head / med[rsync]))
+    rows = (("role first", "rsync first", "frontend role, first deploy"),
+            ("role again", "rsync again", "frontend role, unchanged re-deploy"),
+            ("beta first", "rsync first", "deploy_beta, first run"),
+            ("beta again", "rsync again", "deploy_beta, unchanged re-run"))
+    for key, rsync, what in rows:
+        if "head " + key in med:
+            base, head = med["base " + key], med["head " + key]
+            print("| %s | %.2f | %.2f | %.2fx | %.2fx | %.2fx |" % (
+                what, base, head, head / base, base / med[rsync], head / med[rsync]))
     print("| raw rsync -a --delete, empty / unchanged | %.2f / %.2f | | | | |" % (med["rsync first"],
                                                                                   med["rsync again"]))
+    print("| ansible -m ping, same web nodes (the floor) | %.2f | | | | %.2fx / %.2fx |" % (
+        med["ping"], med["ping"] / med["rsync first"], med["ping"] / med["rsync again"]))
+    print("| floor: ping + raw rsync, empty / unchanged | %.2f / %.2f | | | | %.2fx / %.2fx |" % (
+        med["ping"] + med["rsync first"], med["ping"] + med["rsync again"],
+        (med["ping"] + med["rsync first"]) / med["rsync first"],
+        (med["ping"] + med["rsync again"]) / med["rsync again"]))
     print()
     print("| per web node (max) | base tasks | head tasks | base ssh | head ssh |")
     print("|---|---|---|---|---|")
-    for what in ("role", "deploy"):
+    for what in parts:
         base_tasks, base_ssh = per_web_node(kept["base"][what], web)
         head_tasks, head_ssh = per_web_node(kept["head"][what], web)
         print("| %s | %d | %d | %d | %d |" % ({"role": "frontend role", "deploy": "deploy_beta"}[what],
