@@ -49,6 +49,7 @@ ARGUMENT_SPEC = dict(
     probe_retries=dict(type="int", default=5),
     keep_releases=dict(type="int", default=3),
     compress=dict(type="bool", default=False),
+    gate=dict(type="str"),
 )
 
 
@@ -57,13 +58,13 @@ def difference(expected_text, actual_text):
     return _tree.compare(_tree.parse_manifest(expected_text), _tree.parse_manifest(actual_text))
 
 
-def sync_record(host, version, plan, bundle, node_difference, time_text):
+def sync_record(host, version, plan, bundle, node_difference, time_text, gate=None):
     """The frontend_sync record of one node: the fields the Stage 4 report and rollback read."""
     repaired = plan["live_version"] == version
     return _records.build(
         "frontend_sync", version, time_text, host=host, before=plan["live"], after=plan["destination"],
         digests=dict(manifest=bundle["sha256"]),
-        details=dict(release=plan["path"], files=bundle["count"], repaired=repaired, difference=node_difference,
+        details=dict(release=plan["path"], files=bundle["count"], repaired=repaired, difference=node_difference, gate=gate,
                      # What rollback goes back to; a repair of the same version keeps the one recorded.
                      previous=None if repaired else plan["live_version"]))
 
@@ -222,7 +223,7 @@ class ActionModule(ActionBase):
 
     def _record(self, args, plan, bundle, node_difference, host):
         record = sync_record(host, args["version"], plan, bundle, node_difference,
-                             _ledger.format_timestamp(datetime.datetime.now().astimezone()))
+                             _ledger.format_timestamp(datetime.datetime.now().astimezone()), args["gate"])
         try:
             workspace = real_workspace(args["workspace"])
             folder = os.path.join(workspace, "logs", "deploy")

@@ -127,6 +127,13 @@ manifest:
   returned: success
   type: str
   version_added: 0.5.0
+switched:
+  description:
+    - Whether the live pointer named another folder (or none) once the release it named had been
+      hashed; RV(matches) is then false. A deployment switched the node meanwhile.
+  returned: success
+  type: bool
+  version_added: 0.5.0
 server_running:
   description: Whether the web server runs; null without O(pidfile).
   returned: success
@@ -179,12 +186,12 @@ def folder_state(path, expected):
         return dict(exists=True, matches=False)
 
 
-def live_state(pointer, target, expected, report_version):
+def live_state(folder, target, expected, report_version):
     """What is reported of the live release: ``matches`` and, against a manifest, its
     ``difference``; against a digest, ``live_sha256`` and, for a repair of
     ``report_version``, the live manifest. Raises IOError/OSError when it cannot be read."""
     try:
-        tree = _tree.tree_manifest(pointer)
+        tree = _tree.tree_manifest(folder)
     except ValidationError as exc:
         # A link or device planted in the live release: not the bundle, so mirror anew.
         return dict(matches=False, difference=dict(missing=[], extra=[], changed=[], invalid=[to_native(exc)]))
@@ -218,7 +225,7 @@ def main():
     )
     params = module.params
     pointer = os.path.join(params["root"], params["link"])
-    result = dict(changed=False, matches=False, difference=None, server_running=None,
+    result = dict(changed=False, matches=False, difference=None, server_running=None, switched=False,
                   link_target=os.readlink(pointer) if os.path.islink(pointer) else None,
                   releases_folder=os.path.isdir(os.path.join(params["root"], _releases.RELEASES)))
     if params["pidfile"]:
@@ -232,11 +239,17 @@ def main():
     except ValidationError as exc:
         module.fail_json(msg="%s: %s" % ("manifest_sha256" if params["manifest_sha256"] else "expected", to_native(exc)),
                          **result)
-    if result["link_target"] is not None and os.path.isdir(pointer):
+    # The folder the pointer named when it was read, not the pointer: a switch during the
+    # hash must not mix two releases into one answer.
+    folder = os.path.join(os.path.dirname(pointer), result["link_target"] or "")
+    if result["link_target"] is not None and os.path.isdir(folder):
         try:
-            result.update(live_state(pointer, result["link_target"], expected, params["report_version"]))
+            result.update(live_state(folder, result["link_target"], expected, params["report_version"]))
         except (IOError, OSError) as exc:
             module.fail_json(msg="cannot read %s: %s" % (pointer, to_native(exc)), **result)
+        result["switched"] = not os.path.islink(pointer) or os.readlink(pointer) != result["link_target"]
+        if result["switched"]:
+            result["matches"] = False
     result["folders"] = {}
     for name in params["folders"]:
         if _releases.parse_folder(name) is None:

@@ -71,6 +71,12 @@ options:
     description: nginx's pid file, which tells whether it runs.
     type: str
     default: /run/nginx.pid
+  gate:
+    description:
+      - The Stage 9 gate whose run this is, kept in the record's C(details), so that
+        C(playbooks/status.yml) can tell a node its stage's run left behind.
+    type: str
+    version_added: 0.5.0
   url:
     description: The node's own address as the controller reaches it (C(http://<node>)).
     type: str

@@ -96,12 +96,14 @@ def running_lab(directory, **counts):
         control.down(directory)
 
 
-def tree_digest(*roots):
-    """One digest of every file (path, content) and link under the roots, .stage excluded."""
+def tree_digest(*roots, **options):
+    """One digest of every file (path, content) and link under the roots, .stage and the
+    folders in ``skip`` excluded."""
+    skip = set(os.path.normpath(p) for p in options.get("skip", ()))
     entries = []
     for root in roots:
         for folder, dirs, names in os.walk(root):
-            dirs[:] = [d for d in dirs if d != ".stage"]
+            dirs[:] = [d for d in dirs if d != ".stage" and os.path.normpath(os.path.join(folder, d)) not in skip]
             entries += [os.path.join(folder, name) for name in names]
     digest = hashlib.sha256()
     for path in sorted(entries):

@@ -806,7 +806,8 @@ def test_the_release_is_defined(defs):
     templates = by_name(defs, "job_templates")
     playbooks = sorted(t["playbook"] for t in templates.values())
     assert playbooks == sorted(["playbooks/deploy_alpha.yml", "playbooks/deploy_beta.yml", "playbooks/deploy_ga.yml",
-                                "playbooks/record_gate.yml", ROLLBACK, "playbooks/verify.yml", "playbooks/verify_ledger.yml", FAIL])
+                                "playbooks/record_gate.yml", ROLLBACK, "playbooks/status.yml", "playbooks/verify.yml",
+                                "playbooks/verify_ledger.yml", FAIL])
     (workflow,) = defs["workflow_job_templates"]
     kinds = sorted(node_kind(n, templates) for n in workflow["nodes"])
     assert kinds == sorted(["deploy", "approval", "record", "rollback", "fail"] * 3)

@@ -210,3 +210,30 @@ def test_a_fresh_node_has_no_releases_folder(run_module, tmp_path):
 def test_the_expected_content_is_given_once_and_well_formed(run_module, root, args, named):
     failed, result = run_module(web_node_state, dict(root=str(root), **args), check_mode=True)
     assert failed and named in result["msg"]
+
+
+def test_a_switch_while_the_node_is_hashed_is_reported_never_mixed(run_module, root, monkeypatch):
+    other = root / "releases" / "1.5.0"
+    other.mkdir()
+    (other / "index.html").write_bytes(b"<html>1.5.0</html>\n")
+    real = web_node_state._tree.tree_manifest
+    hashed = []
+
+    def hash_then_switch(folder):
+        hashed.append(folder)
+        tree = real(folder)
+        os.symlink("releases/1.5.0", str(root / "current.new"))
+        os.rename(str(root / "current.new"), str(root / "current"))
+        return tree
+
+    monkeypatch.setattr(web_node_state._tree, "tree_manifest", hash_then_switch)
+    result = state(run_module, root)
+    # The folder the link named when read was hashed whole, and the move is reported.
+    assert hashed == [os.path.join(str(root), "releases/1.4.0")]
+    assert result["link_target"] == "releases/1.4.0"
+    assert result["switched"] is True and result["matches"] is False
+
+
+def test_an_unmoved_link_is_not_switched(run_module, root):
+    result = state(run_module, root)
+    assert result["switched"] is False and result["matches"] is True
