@@ -16,10 +16,9 @@ import errno
 import time
 
 from ansible.errors import AnsibleAction, AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.six.moves.http_client import HTTPException
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.six.moves.urllib.error import URLError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _health
@@ -55,11 +54,7 @@ class ActionModule(ActionBase):
     _sleep = staticmethod(time.sleep)
 
     def _get(self, url, validate_certs, timeout):
-        try:
-            response = open_url(url, validate_certs=validate_certs, timeout=timeout, follow_redirects="safe")
-            return response.getcode(), to_text(response.read(), errors="surrogate_or_strict")
-        except HTTPError as exc:
-            return exc.code, to_text(exc.read() or b"", errors="surrogate_or_strict")
+        return _health.get(url, validate_certs, timeout)
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)

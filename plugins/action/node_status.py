@@ -14,16 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible.errors import AnsibleAction, AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.six.moves.http_client import HTTPException
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.six.moves.urllib.error import URLError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _releases, _stage, _status
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _health, _releases, _stage, _status
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 ARGUMENT_SPEC = dict(
@@ -48,13 +45,6 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
-    def _get(self, url, validate_certs, timeout):
-        try:
-            response = open_url(url, validate_certs=validate_certs, timeout=timeout, follow_redirects="safe")
-            return response.getcode(), to_text(response.read(), errors="surrogate_or_strict")
-        except HTTPError as exc:
-            return exc.code, to_text(exc.read() or b"", errors="surrogate_or_strict")
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -75,23 +65,19 @@ class ActionModule(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
 
-    def _backend(self, args):
+    @staticmethod
+    def _backend(args):
         try:
-            status, body = self._get(args["url"], args["validate_certs"], args["timeout"])
+            status, body = _health.get(args["url"], args["validate_certs"], args["timeout"])
         except (URLError, OSError, HTTPException) as exc:
             return dict(live_version=None, verified=False,
                         detail="%s gave no answer: %s" % (args["url"], to_native(getattr(exc, "reason", exc))))
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            return dict(live_version=None, verified=False, detail="%s answered %s without a JSON object" % (
-                args["url"], status))
-        version = answer.get("version") if isinstance(answer.get("version"), str) else None
-        healthy = status == 200 and answer.get("status") == "ok"
-        return dict(live_version=version, verified=healthy, health=answer,
-                    detail=None if healthy else "%s answered %s, status %r" % (args["url"], status, answer.get("status")))
+        ok, summary, data = _health.answer(status, body)
+        if data is None:
+            return dict(live_version=None, verified=False, detail="%s answered %s" % (args["url"], summary))
+        version = data.get("version") if isinstance(data.get("version"), str) else None
+        return dict(live_version=version, verified=ok, health=data,
+                    detail=None if ok else "%s answered %s" % (args["url"], summary))
 
     def _web(self, args, task_vars):
         reply = self._execute_module(

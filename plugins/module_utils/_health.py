@@ -13,13 +13,26 @@ __metaclass__ = type
 
 import json
 
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.urls import open_url
+
 # Windows service states (win_service_info) that mean "on its way up": keep waiting.
 _STARTING = ("start_pending", "continue_pending")
 
 
-def judge(status, body, version):
-    """``(healthy, summary, data)`` for one answer: 200, ``status: ok`` and the wanted
-    version; ``data`` is the parsed answer (None when it is no JSON object)."""
+def get(url, validate_certs, timeout):
+    """``(status, body)`` of one GET of ``url``; an HTTP error is an answer too."""
+    try:
+        response = open_url(url, validate_certs=validate_certs, timeout=timeout, follow_redirects="safe")
+        return response.getcode(), to_text(response.read(), errors="surrogate_or_strict")
+    except HTTPError as exc:
+        return exc.code, to_text(exc.read() or b"", errors="surrogate_or_strict")
+
+
+def answer(status, body):
+    """``(ok, summary, data)`` for one answer: 200 and ``status: ok``, whatever the version;
+    ``data`` is the parsed answer (None when it is no JSON object)."""
     try:
         data = json.loads(body) if body else None
     except ValueError:
@@ -27,8 +40,13 @@ def judge(status, body, version):
     if not isinstance(data, dict):
         return False, "HTTP %s, not a JSON object: %r" % (status, (body or "")[:200]), None
     summary = "HTTP %s %s" % (status, json.dumps(data, sort_keys=True)[:300])
-    healthy = status == 200 and data.get("status") == "ok" and data.get("version") == version
-    return healthy, summary, data
+    return status == 200 and data.get("status") == "ok", summary, data
+
+
+def judge(status, body, version):
+    """``(healthy, summary, data)`` for one answer: ``answer``'s ok, and the wanted version."""
+    ok, summary, data = answer(status, body)
+    return ok and data.get("version") == version, summary, data
 
 
 def service_state(platform, reply):
