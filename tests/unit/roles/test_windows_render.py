@@ -202,3 +202,25 @@ def test_retention_on_iis_removes_only_old_unprotected_release_folders(productio
     removed = [args["path"] for name, module, args, kw in tasks if module == "ansible.windows.win_file"]
     # Kept: the live 1.4.0+1 and 1.4.0 (protected), and the 3 newest others.
     assert removed == ["C:\\inetpub\\routing_ml\\releases\\1.2.9"]
+
+
+def test_the_status_check_of_an_iis_node_takes_the_expected_manifest_and_runs_only_the_powershell(production):
+    manifest = "%s  index.html\n" % ("ab" * 32)
+    expected = {"role": "web", "expected_version": "1.4.0", "manifest_sha256": "cd" * 32, "staging": None}
+    tasks = by_name(production["node1"].tasks("roles/frontend/tasks/status.yml", {
+        "routing_ml_status_expected": expected, "routing_ml_status_manifests": {"1.4.0": manifest}}))
+    module, args, keywords = tasks["Which release does this IIS node serve, and is it byte for byte that release?"]
+    assert module == "ansible.windows.win_powershell"
+    assert args["path"] == "Verify-RoutingMLFrontend.ps1"
+    assert args["parameters"] == {"Site": "RoutingML", "Manifest": manifest, "Report": True}
+    assert keywords["_when"] == [True]
+    raw = dict((t["name"], t) for t in render.load_yaml("roles/frontend/tasks/status.yml"))
+    # Read-only, so it runs in check mode too, and one lost node is reported, not fatal.
+    assert raw["Which release does this IIS node serve, and is it byte for byte that release?"]["check_mode"] is False
+    assert all(t["ignore_unreachable"] is True for t in raw.values())
+    # The nginx task is skipped on an IIS node.
+    linux = tasks["Which release does this nginx node serve, and is it byte for byte that release?"]
+    assert linux[2]["_when"] == [False]
+    # Without a staged manifest of the expected version the check is skipped (reported, not guessed).
+    assert "routing_ml_status_expected.expected_version in routing_ml_status_manifests" in \
+        raw["Which release does this IIS node serve, and is it byte for byte that release?"]["when"]
