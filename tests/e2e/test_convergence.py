@@ -225,8 +225,14 @@ def test_dev_run_after_lab_down_passes(tmp_path):
                                        stderr=subprocess.STDOUT, universal_newlines=True, check=False)
             assert completed.returncode == 0, "./dev %s: %s" % (" ".join(command), completed.stdout[-5000:])
         recaps = completed.stdout.split("PLAY RECAP")[1:]
-        # Per gate the deployment and the record of its signed approval, then the auditor's check.
-        assert len(recaps) == 3 * 2 + 1
-        assert all(" changed=0 " in line for recap in recaps for line in recap.splitlines() if " ok=" in line)
+        # Per gate the deployment and the record of its signed approval, the auditor's check,
+        # then the status check.
+        assert len(recaps) == 3 * 2 + 2
+        assert all(" changed=0 " in line for recap in recaps[:-1] for line in recap.splitlines() if " ok=" in line)
+        # The status check changes no host; on the controller it keeps its answer (and the
+        # report's node section) with this check's time.
+        status = [line for line in recaps[-1].splitlines() if " ok=" in line]
+        assert all(" changed=0 " in line for line in status if not line.startswith("localhost ")), status
+        assert "What is running where" in completed.stdout and "state" in completed.stdout
     finally:
         control.down(env["ROUTING_ML_LAB_DIR"])
