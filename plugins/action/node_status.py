@@ -89,11 +89,10 @@ class ActionModule(ActionBase):
             # retention) must not fail the check, and whatever else it is shows in the table.
             return dict(live_version=None, verified=False, switched=False,
                         detail="the node could not be read: %s" % reply.get("msg", "web_node_state failed"))
-        folder = _releases.live_folder(reply.get("link_target"))
-        observed = dict(live_version=_releases.parse_folder(folder)[0] if folder else None, verified=None,
+        observed = dict(live_version=_releases.live_version(reply.get("link_target")), verified=None,
                         link_target=reply.get("link_target"), switched=bool(reply.get("switched")),
                         server_running=reply.get("server_running"), first_difference=None, how=None, more=False)
-        if not folder:
+        if observed["live_version"] is None:
             observed["detail"] = ("its live pointer %s/%s names %s, no release folder" % (
                 args["root"], args["link"], reply.get("link_target")) if reply.get("link_target") else
                 "it has no live pointer %s/%s" % (args["root"], args["link"]))

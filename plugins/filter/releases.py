@@ -46,10 +46,10 @@ def release_folders(version):
 
 def release_version(folder):
     """The version a release folder name holds (``1.4.0+1`` -> ``1.4.0``)."""
-    parsed = _releases.parse_folder(folder)
-    if parsed is None:
+    version = _releases.folder_version(folder)
+    if version is None:
         raise AnsibleFilterError("release_version: %r is not a release folder name" % (folder,))
-    return parsed[0]
+    return version
 
 
 def manifest_digest(manifest, path):

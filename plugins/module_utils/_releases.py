@@ -48,6 +48,17 @@ def parse_folder(name):
     return match.group("version"), int(match.group("turn") or 0)
 
 
+def folder_version(name):
+    """The version a release folder name holds (``1.4.0+1`` -> ``1.4.0``), or None for any other name."""
+    parsed = parse_folder(name) if isinstance(name, str) else None
+    return parsed[0] if parsed else None
+
+
+def live_version(target):
+    """The version of the release folder a live pointer names, or None."""
+    return folder_version(live_folder(target))
+
+
 def live_folder(target):
     """The release folder a live pointer names, or None when it names no release folder.
 
@@ -77,10 +88,10 @@ def plan(version, target, matches, server_running=True, root=None, windows=False
     rollback, or a version that comes back), so nothing is copied."""
     check_version(version)
     live = live_folder(target)
-    parsed = parse_folder(live) if live else None
+    live_release = folder_version(live)
     if matches not in (True, False):
         raise ValidationError("matches %r must be true or false" % (matches,))
-    up_to_date = bool(parsed and parsed[0] == version and matches)
+    up_to_date = bool(live_release == version and matches)
     candidates = version_folders(version)
     ready = [name for name in candidates if name in (verified or ()) and name != live]
     if up_to_date:
@@ -92,7 +103,7 @@ def plan(version, target, matches, server_running=True, root=None, windows=False
     return {
         "up_to_date": up_to_date,
         "live": live,
-        "live_version": parsed[0] if parsed else None,
+        "live_version": live_release,
         "destination": destination,
         "path": release_path(root, destination, windows) if root else None,
         "mirror": not up_to_date and not ready,

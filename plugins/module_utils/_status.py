@@ -45,12 +45,6 @@ def gates_of(groups):
     return [gate for gate in GATES if stage_group(gate) in (groups or ())]
 
 
-def version_of(after):
-    """The version a record's ``after`` names: a release folder (``1.4.0+1``) or a version."""
-    parsed = _releases.parse_folder(after) if isinstance(after, str) else None
-    return parsed[0] if parsed else None
-
-
 def _moment(text, where):
     try:
         return parse_timestamp(text or "", what="%s time" % where)
@@ -72,11 +66,11 @@ def read_records(workspace):
         record = _records.read(os.path.join(folder, name))
         if not record or record.get("kind") not in ("frontend_sync", "verify", "rollback") or not record.get("host"):
             continue
-        if record.get("outcome") not in ("ok", "rolled back") or version_of(record.get("after")) is None:
+        if record.get("outcome") not in ("ok", "rolled back") or _releases.folder_version(record.get("after")) is None:
             continue
         component = _component(record)
         found.append(dict(host=record["host"], role="web" if component in ("web", "frontend") else "backend",
-                          version=version_of(record["after"]), gate=(record.get("details") or {}).get("gate"),
+                          version=_releases.folder_version(record["after"]), gate=(record.get("details") or {}).get("gate"),
                           time=_moment(record.get("time"), name), kind=record["kind"],
                           manifest=(record.get("digests") or {}).get("manifest"), name=name))
     return sorted(found, key=lambda r: (r["time"], r["name"]))
@@ -166,8 +160,13 @@ def expectations(ledger_records, deploy_records, hosts, policy=None):
 def first_difference(expected_text, live_text):
     """``(path, how, count)``: the first file in path order where a live manifest differs from
     the expected one, how (changed, missing, extra), and how many differ; ``(None, None, 0)``."""
-    difference = _tree.compare(_tree.parse_manifest(expected_text), _tree.parse_manifest(live_text))
-    found = sorted((path, how) for how in ("changed", "missing", "extra") for path in difference.get(how) or ())
+    return first_of(_tree.compare(_tree.parse_manifest(expected_text), _tree.parse_manifest(live_text)))
+
+
+def first_of(difference):
+    """``(path, how, count)`` of a ``difference`` dict (missing, extra, changed, invalid lists)."""
+    found = sorted((path, how) for how in ("changed", "missing", "extra", "invalid")
+                   for path in (difference or {}).get(how) or ())
     return (found[0][0], found[0][1], len(found)) if found else (None, None, 0)
 
 
@@ -249,17 +248,15 @@ def observed_from(answer, expected_version):
                     detail="no staged bundle of %s on the controller to check this IIS node against" % expected_version)
     if result.get("failed"):
         return dict(live_version=None, verified=False, detail=result.get("msg") or "the check failed")
-    folder = _releases.live_folder(result.get("link_target"))
-    observed = dict(live_version=_releases.parse_folder(folder)[0] if folder else None, verified=None,
+    observed = dict(live_version=_releases.live_version(result.get("link_target")), verified=None,
                     first_difference=None, how=None, more=False)
-    if folder is None:
+    if observed["live_version"] is None:
         observed["detail"] = "its site's physical path %s is no release folder" % result.get("link_target")
     elif observed["live_version"] == expected_version:
         observed["verified"] = bool(result.get("matches"))
-        found = sorted((path, how) for how in ("changed", "missing", "extra", "invalid")
-                       for path in (result.get("difference") or {}).get(how) or ())
-        if found and not observed["verified"]:
-            observed.update(first_difference=found[0][0], how=found[0][1], more=len(found) > 1)
+        path, how, count = first_of(result.get("difference"))
+        if path and not observed["verified"]:
+            observed.update(first_difference=path, how=how, more=count > 1)
     return observed
 
 
