@@ -460,14 +460,19 @@ def _backend_section(workspace, version, links):
     return section
 
 
-def _duration(details):
-    """``1m 05s`` when the record holds both ``started`` and ``finished``, else ``unknown``."""
-    if not isinstance(details, dict):
-        return "unknown"
-    started, finished = _moment(details.get("started")), _moment(details.get("finished"))
+def _duration(started, finished):
+    """``1m 05s`` from two record times, else ``unknown`` (one missing or malformed, or out of order)."""
+    started, finished = _moment(started), _moment(finished)
     if started is None or finished is None or finished < started:
         return "unknown"
     return _span(int((finished - started).total_seconds()))
+
+
+def _ledger_duration(moment, gate, starts):
+    """A Rolled Back ledger record closes the rollback of its gate that began last before it:
+    its duration runs from that start (kept by each host's record) to the ledger's time."""
+    began = [start for start_gate, start in starts if start_gate == gate and moment is not None and start <= moment]
+    return _span(int((moment - max(began)).total_seconds())) if began else "unknown"
 
 
 def _span(seconds):
@@ -482,16 +487,20 @@ def _span(seconds):
 
 def _rollback_section(workspace, version, records, links):
     section = {"rows": [], "missing": []}
-    rows = []
+    rows, starts = [], []
     for sequence, (record, rel) in enumerate(_host_records(workspace, version, ("rollback",))):
         links.source(rel)
         details = record.get("details") if isinstance(record.get("details"), dict) else {}
+        if _moment(details.get("started")) is not None:
+            starts.append((_text(details.get("gate")), _moment(details.get("started"))))
         rows.append((_order(_moment(record.get("time")), (1, sequence)), {
             "kind": "record", "host": record["host"], "role": _role_of(record), "gate": _text(details.get("gate")),
             "time": _text(record.get("time")), "from": _text(record.get("before")), "to": _text(record.get("after")),
             "outcome": _text(record.get("outcome")), "automatic": _truth(details.get("automatic")),
             "reason": _text(details.get("reason")), "by": _text(details.get("operator")),
-            "duration": _duration(details), "source": rel, "source_href": links.href(rel)}))
+            # A record is written once its host is back and verified: its time ends the rollback.
+            "duration": _duration(details.get("started"), details.get("finished") or record.get("time")),
+            "source": rel, "source_href": links.href(rel)}))
     for sequence, record in enumerate(records):
         fields = record.fields
         if fields["version"] != version or fields["status"] != _gate_policy.ROLLED_BACK:
@@ -500,7 +509,8 @@ def _rollback_section(workspace, version, records, links):
             "kind": "ledger", "host": None, "role": None, "gate": fields["gate"], "time": record.timestamp,
             "from": version, "to": fields.get("target"), "outcome": fields.get("outcome"), "automatic": None,
             "reason": fields.get("reason"), "by": fields.get("operator") or fields["approver"],
-            "duration": "unknown", "source": record.where(workspace),
+            "duration": _ledger_duration(_moment(record.timestamp), fields["gate"], starts),
+            "source": record.where(workspace),
             "source_href": links.href(os.path.relpath(record.path, workspace).replace(os.sep, "/"))}))
     section["rows"] = [row for dummy, row in sorted(rows, key=lambda item: item[0])]
     return section
@@ -814,8 +824,8 @@ def _rollbacks_html(model):
     out.append(_table_head("rollbacks"))
     for row in section["rows"]:
         host = row["host"] if row["kind"] == "record" else "(ledger: the gate's hosts)"
-        out.append('<tr class="rollback" data-kind="%s" data-host="%s">%s</tr>' % (
-            _attr(row["kind"]), _attr(row["host"]), _cells((
+        out.append('<tr class="rollback" data-kind="%s" data-host="%s" data-duration="%s">%s</tr>' % (
+            _attr(row["kind"]), _attr(row["host"]), _attr(row["duration"]), _cells((
                 _e(row["time"]), _e(host), _e(row["gate"]), _e(_rollback_from_to(row)), _e(row["outcome"]),
                 _e(row["duration"]), _e(row["reason"]), _e(row["by"]), _link(row["source"], row["source_href"])))))
     out.append("</tbody></table>")

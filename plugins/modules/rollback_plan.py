@@ -75,11 +75,21 @@ targets:
   type: list
   elements: str
   sample: [1.3.0]
+started:
+  description:
+    - When the plan was made, ISO8601 with offset and whole seconds - the rollback's start. Each host's
+      rollback record keeps it in C(details.started), so the release report can say how long the host took.
+  returned: success
+  type: str
+  sample: "2025-10-04T15:02:11+09:00"
+  version_added: 0.5.0
 recorded:
   description: The newest C(Rolled Back) ledger record of this gate and version when no C(Unblocked) record follows it, or null.
   returned: success
   type: dict
 """
+
+import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -101,6 +111,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    started = _ledger.format_timestamp(datetime.datetime.now().astimezone())
     try:
         workspace = real_workspace(params["workspace"])
         records = _ledger.verify(workspace)
@@ -115,7 +126,7 @@ def main():
     in_force = _gate_policy.rollback_in_force(params["version"], params["gate"], records)
     recorded = in_force.as_dict(workspace) if in_force is not None else None
     module.exit_json(changed=False, hosts=hosts, targets=sorted(set(h["target"] for h in hosts.values() if h["target"])),
-                     recorded=recorded)
+                     recorded=recorded, started=started)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,20 @@ ROUNDS = int(os.environ.get("RML_DRILL_ROUNDS", "1"))
 ENV = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
 
 
+def assert_rollback_durations(workspace, version, hosts, most):
+    """The release report, refreshed by the rollback, says how long each host and the whole
+    rollback took: known, and no longer than the run that did it."""
+    page = open(os.path.join(workspace, "deliverables", "release_report_%s.html" % version), encoding="utf-8").read()
+    rows = re.findall(r'<tr class="rollback" data-kind="(\w+)" data-host="([^"]*)" data-duration="([^"]*)">', page)
+    durations = dict(((kind, host), text) for kind, host, text in rows)
+    assert set(hosts) <= set(host for kind, host in durations if kind == "record"), rows
+    for key in [("record", host) for host in hosts] + [("ledger", "")]:
+        assert re.match(r"^(\d+s|\d+m \d\ds)$", durations[key]), (key, rows)
+        minutes, dummy, rest = durations[key].rpartition("m ")
+        # Whole seconds at both ends: one more than the run's own time at most.
+        assert int(minutes or 0) * 60 + int(rest.rstrip("s")) <= most + 1, (key, durations[key], most)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     # Four web nodes, so that GA runs three batches: node1, then node2 and node3, then dmz1.
@@ -276,6 +290,8 @@ def test_rollback_after_a_good_ga_switches_back_and_reinstalls_the_backup(lab, n
     for host in ("node1", "node2", "node3", "dmz1", "backend1"):
         record = json.load(open(os.path.join(new, "logs/deploy/rollback_1.4.0_%s.json" % host)))
         assert record["outcome"] == "ok" and record["details"]["target"] == "1.3.0", record
+        assert record["details"]["started"] <= record["time"], "the plan's start, before the host was back"
+    assert_rollback_durations(new, "1.4.0", ("node1", "node2", "node3", "dmz1", "backend1"), seconds)
     report = watching.report()
     assert_no_torn_page(report)
     for url, target in report["targets"].items():
@@ -338,12 +354,15 @@ def test_a_deployment_or_a_rollback_is_refused_while_another_deployment_runs(lab
 def test_a_backend_that_fails_health_is_rolled_back_automatically(lab, new, workspaces):
     workspace = workspaces("1.5.0", unhealthy=True)
     with poller(lab, ["1.4.0"]) as watching:
+        started = time.monotonic()
         rc, output, counts = deploy(lab, workspace, "1.5.0", "alpha")
+        seconds = time.monotonic() - started
     print(watching.format_report())
     assert rc != 0
     message = output[output.index("Stage 9 Alpha deployment of 1.5.0 failed"):]
     assert "backend1 (backend): Wait for /api/health" in message and "HTTP 500" in message
     assert "Rolled back (this run's changes only): backend1 1.5.0 -> 1.4.0" in message
+    assert_rollback_durations(workspace, "1.5.0", ("backend1",), seconds)
     assert health(lab)["version"] == "1.4.0"
     assert versions_live(lab)["node1"] == "1.4.0", "the frontend never started"
     assert not os.path.exists(os.path.join(workspace, "logs/deploy/frontend_sync_1.5.0_node1.json"))
@@ -389,7 +408,9 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, wo
         os.makedirs(path)
     try:
         with poller(lab, ["1.4.0", "1.6.0"]) as watching:
+            started = time.monotonic()
             rc, output, counts = deploy(lab, workspace, "1.6.0", "ga", ANSIBLE_SHOW_CUSTOM_STATS="1")
+            seconds = time.monotonic() - started
     finally:
         for path in blocked:
             os.rmdir(path)
@@ -398,6 +419,7 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, new, wo
     message = output[output.index("Stage 9 GA deployment of 1.6.0 failed"):]
     assert "node2 (frontend)" in message and "node3 (frontend)" in message
     assert "Rolled back (this run's changes only): node2 1.6.0 -> 1.4.0, node3 1.6.0 -> 1.4.0" in message
+    assert_rollback_durations(workspace, "1.6.0", ("node2", "node3"), seconds)
     assert versions_live(lab) == {"node1": "1.6.0", "node2": "1.4.0", "node3": "1.4.0", "dmz1": "1.6.0"}
     assert health(lab)["version"] == "1.6.0", "the backend was not changed by this run, so it stays"
     frontend = output[output.index("PLAY [Frontend on the web nodes"):output.index("PLAY [After a failure")]

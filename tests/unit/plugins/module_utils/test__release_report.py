@@ -331,6 +331,41 @@ def test_a_rollback_record_with_start_and_end_has_a_duration(workspace):
     assert report(workspace)[0]["rollbacks"]["rows"][0]["duration"] == "2m 05s"
 
 
+def test_a_rollback_record_runs_from_its_start_to_its_own_time(workspace):
+    """The rollback roles keep only the start: the record is written when the host is back and verified."""
+    write_record(workspace, "rollback", "node1", time="2025-10-03T11:00:00+09:00", before="1.4.0", after="1.3.2",
+                 details={"component": "frontend", "gate": "Beta", "started": "2025-10-03T01:59:17+00:00"})
+    model, text, markdown = report(workspace)
+    assert model["rollbacks"]["rows"][0]["duration"] == "43s"
+    assert "43s" in Page(text).find("tr", data_host="node1", data_kind="record")[0]["text"]
+    assert "43s" in markdown
+
+
+def test_the_ledger_s_rollback_runs_from_the_last_start_of_its_gate_before_it(release):
+    """Starts of another gate, after the ledger record, or malformed never count; the latest before it does."""
+    for host, gate, started in (("node1", "Beta", "2025-10-04T15:00:30+09:00"),
+                                ("node3", "Beta", "2025-10-04T06:01:00Z"),
+                                ("node4", "Alpha", "2025-10-04T15:09:00+09:00"),
+                                ("node5", "Beta", "2025-10-04T15:11:00+09:00"),
+                                ("node6", "Beta", "not a time")):
+        write_record(release, "rollback", host, time="2025-10-04T15:06:00+09:00", before="1.4.0", after="1.3.2",
+                     details={"component": "frontend", "gate": gate, "started": started})
+    rows = report(release)[0]["rollbacks"]["rows"]
+    durations = {(r["kind"], r["host"]): r["duration"] for r in rows}
+    assert durations[("ledger", None)] == "9m 00s", "15:01 KST (node3, in UTC) to the ledger's 15:10"
+    assert durations[("record", "node1")] == "5m 30s"
+    assert durations[("record", "node5")] == "unknown", "started after it finished"
+    assert durations[("record", "node6")] == "unknown"
+    assert durations[("record", "node2")] == "unknown", "no start kept"
+
+
+def test_a_ledger_rollback_without_a_start_of_its_gate_has_no_duration(release):
+    write_record(release, "rollback", "node1", time="2025-10-04T15:06:00+09:00", before="1.4.0", after="1.3.2",
+                 details={"component": "frontend", "gate": "Alpha", "started": "2025-10-04T15:00:00+09:00"})
+    rows = report(release)[0]["rollbacks"]["rows"]
+    assert [r["duration"] for r in rows if r["kind"] == "ledger"] == ["unknown"]
+
+
 def test_the_timeline_has_one_mark_per_ledger_record_and_rollback_in_time_order(release):
     model, text, dummy = report(release)
     page = Page(text)

@@ -85,10 +85,20 @@ def test_targets_for_every_host(run_module, deployed, check_mode):
     assert result["recorded"] is None
 
 
+def test_the_plan_says_when_the_rollback_began(run_module, deployed):
+    before = datetime.datetime.now().astimezone().replace(microsecond=0)
+    failed, result = run_module(rollback_plan, args(deployed))
+    after = datetime.datetime.now().astimezone()
+    assert not failed, result
+    started = datetime.datetime.fromisoformat(result["started"])
+    assert started.tzinfo is not None and before <= started <= after, result["started"]
+
+
 def test_check_mode_returns_the_same(run_module, deployed):
     event(deployed, "Rolled Back", at(3, 15))
     _failed, real = run_module(rollback_plan, args(deployed, web=["node1", "node2", "node9"]))
     _failed, checked = run_module(rollback_plan, args(deployed, web=["node1", "node2", "node9"]), check_mode=True)
+    assert real.pop("started") <= checked.pop("started")
     assert real == checked and real["recorded"] is not None
 
 
