@@ -574,6 +574,7 @@ h1 { font-size: 1.6em; margin-bottom: .2em; }
 h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 2px solid #444; padding-bottom: .15em; }
 table { border-collapse: collapse; width: 100%; margin: .6em 0 1.2em; font-size: .92em; }
 th, td { border: 1px solid #888; padding: .3em .5em; text-align: left; vertical-align: top; }
+td { overflow-wrap: anywhere; }
 th { background: #eee; }
 code { font-family: ui-monospace, "Cascadia Mono", Consolas, monospace; font-size: .92em; word-break: break-all; }
 .missing { border-left: 4px solid #000; padding: .2em .6em; font-weight: bold; }
