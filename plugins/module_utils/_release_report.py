@@ -461,8 +461,7 @@ def _backend_section(workspace, version, links):
 
 
 def _duration(started, finished):
-    """``1m 05s`` from two record times, else ``unknown`` (one missing or malformed, or out of order)."""
-    started, finished = _moment(started), _moment(finished)
+    """``1m 05s`` between two moments, else ``unknown`` (one missing or malformed, or out of order)."""
     if started is None or finished is None or finished < started:
         return "unknown"
     return _span(int((finished - started).total_seconds()))
@@ -472,7 +471,7 @@ def _ledger_duration(moment, gate, starts):
     """A Rolled Back ledger record closes the rollback of its gate that began last before it:
     its duration runs from that start (kept by each host's record) to the ledger's time."""
     began = [start for start_gate, start in starts if start_gate == gate and moment is not None and start <= moment]
-    return _span(int((moment - max(began)).total_seconds())) if began else "unknown"
+    return _duration(max(began), moment) if began else "unknown"
 
 
 def _span(seconds):
@@ -491,15 +490,16 @@ def _rollback_section(workspace, version, records, links):
     for sequence, (record, rel) in enumerate(_host_records(workspace, version, ("rollback",))):
         links.source(rel)
         details = record.get("details") if isinstance(record.get("details"), dict) else {}
-        if _moment(details.get("started")) is not None:
-            starts.append((_text(details.get("gate")), _moment(details.get("started"))))
+        started = _moment(details.get("started"))
+        if started is not None:
+            starts.append((_text(details.get("gate")), started))
         rows.append((_order(_moment(record.get("time")), (1, sequence)), {
             "kind": "record", "host": record["host"], "role": _role_of(record), "gate": _text(details.get("gate")),
             "time": _text(record.get("time")), "from": _text(record.get("before")), "to": _text(record.get("after")),
             "outcome": _text(record.get("outcome")), "automatic": _truth(details.get("automatic")),
             "reason": _text(details.get("reason")), "by": _text(details.get("operator")),
             # A record is written once its host is back and verified: its time ends the rollback.
-            "duration": _duration(details.get("started"), details.get("finished") or record.get("time")),
+            "duration": _duration(started, _moment(details.get("finished") or record.get("time"))),
             "source": rel, "source_href": links.href(rel)}))
     for sequence, record in enumerate(records):
         fields = record.fields
