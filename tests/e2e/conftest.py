@@ -1,16 +1,151 @@
 # -*- coding: utf-8 -*-
-"""The lab for end-to-end tests: real sshd, nginx, Samba and the stand-in backend on 127.0.N.x."""
+"""The labs of the end-to-end tests: real sshd, nginx, Samba and the stand-in backend on 127.0.N.x.
+
+Deploy once, restore many: a lab taken through Alpha, Beta and GA costs minutes, a restore of
+its snapshot about a second. The session fixtures below deploy once per pytest process (per
+xdist worker); a module that starts from a deployed estate restores the snapshot before its
+first test, and a test that damages the lab beyond its module's sequence restores it itself.
+A module that needs a lab nobody deployed to says why and starts its own with ``running_lab``.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
+import subprocess
+
 import pytest
 
-from labtools import running_lab
+from labtools import BIN, ROOT, Lab, Snapshot, free_octet, host_roots, recap, running_lab, tree_digest
+from rml_lab import control, release
+
+# The deployed lab's shape: three farm nodes and one DMZ node, so that GA's batches (1, 50%,
+# the rest) are three: node1, then node2 and node3, then dmz1.
+SHAPE = dict(farm=3, dmz=1, backend=1)
+VERSION = "1.4.0"
+DATE = "2025-09-29"
+FILES = 120
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
+    """A lab nobody deployed to (the default shape), for the tests of the lab itself."""
     with running_lab(str(tmp_path_factory.mktemp("lab"))) as started:
         yield started
+
+
+class Deployed(object):
+    """A lab of ``SHAPE`` through Alpha, Beta and GA of ``VERSION`` (each gate recorded in its
+    deployment run, signatures off: signing is test_signed_gates.py's and the pipeline's), and
+    its snapshot. ``restore()`` puts hosts, share, locks and the workspace back as after GA."""
+
+    def __init__(self, lab, workspace, snapshot):
+        self.lab = lab
+        self.workspace = workspace
+        self.snapshot = snapshot
+
+    def restore(self):
+        self.snapshot.restore()
+        return self.lab
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory):
+    base = tmp_path_factory.mktemp("deployed")
+    workspace = str(base / ("release-" + VERSION))
+    release.build(workspace, release.Options(version=VERSION, date=DATE, files=FILES))
+    with running_lab(str(base / "lab"), **SHAPE) as started:
+        for gate in ("alpha", "beta", "ga"):
+            rc, output, dummy = started.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
+                                                 "-e", "routing_ml_approval_signatures=off")
+            assert rc == 0, output[-5000:]
+        yield Deployed(started, workspace, Snapshot(started, str(base / "snapshot"), [workspace]))
+
+
+class DevRun(object):
+    """What a new user's `./dev run` did, on a lab of its own (the README's default shape):
+    the check-mode Alpha run before it, each playbook's output, and the snapshot after it."""
+
+    def __init__(self, lab, workspace, env, check, output, digests):
+        self.lab = lab
+        self.workspace = workspace
+        self.env = env
+        self.check = check
+        self.output = output
+        self.digests = digests
+        self.snapshot = None
+
+    def runs(self):
+        """``[(name, output, recap)]`` of each playbook `./dev run` ran, in order; ``name`` is
+        what `./dev run` said before it (its ``==>`` line)."""
+        found = []
+        parts = self.output.split("PLAY RECAP")
+        for index, part in enumerate(parts[:-1]):
+            name = ANSI.sub("", part.rsplit("==> ", 1)[-1].split("\n", 1)[0]).strip()
+            # The recap is the block after the marker, up to its blank line.
+            counts = recap("PLAY RECAP" + parts[index + 1].split("\n\n", 1)[0])
+            found.append((name, part, counts))
+        return found
+
+    def dev(self, *command):
+        return subprocess.run([os.path.join(ROOT, "dev")] + list(command), cwd=ROOT, env=self.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
+@pytest.fixture(scope="session")
+def dev_run(tmp_path_factory):
+    """`./dev run` as the README gives it, once: a check-mode Alpha run on the fresh lab first
+    (what a cautious user does), then the main job; the lab is down after the session."""
+    base = tmp_path_factory.mktemp("dev-run")
+    lab_dir = str(base / "lab")
+    env = dict(os.environ, ROUTING_ML_LAB_DIR=lab_dir, ROUTING_ML_LAB_OCTET=str(free_octet()),
+               RML_VENV=os.path.dirname(BIN))
+    workspace = os.path.join(lab_dir, "workspace")
+    try:
+        made = DevRun(None, workspace, env, None, None, None)
+        for command in (["lab", "up", "--quiet"], ["lab", "release", workspace, "--version", VERSION, "--date", DATE]):
+            completed = made.dev(*command)
+            assert completed.returncode == 0, completed.stdout[-3000:]
+        made.lab = Lab(lab_dir, control.load_state(lab_dir))
+        before = (tree_digest(*host_roots(made.lab)), tree_digest(workspace))
+        made.check = made.lab.playbook("deploy_alpha.yml", "-e", "routing_ml_workspace=%s" % workspace, "--check")
+        made.digests = (before, (tree_digest(*host_roots(made.lab)), tree_digest(workspace)))
+        completed = made.dev("run")
+        assert completed.returncode == 0, completed.stdout[-5000:]
+        made.output = completed.stdout
+        made.lab = Lab(lab_dir, control.load_state(lab_dir))
+        made.snapshot = Snapshot(made.lab, str(base / "snapshot"), [workspace])
+        yield made
+    finally:
+        control.down(lab_dir)
+
+
+class Drilled(object):
+    """The deployed lab where ``drills.NEW`` then went through Alpha, Beta and GA over
+    ``drills.OLD``: a release to roll back to, and one to roll back. ``restore()`` puts it back."""
+
+    def __init__(self, lab, base, workspaces, snapshot):
+        self.lab = lab
+        self.base = base
+        self.workspaces = workspaces
+        self.snapshot = snapshot
+
+    def restore(self):
+        self.snapshot.restore()
+        return self.lab
+
+
+@pytest.fixture(scope="session")
+def drilled(deployed, tmp_path_factory):
+    import drills  # pylint: disable=import-outside-toplevel
+    base = str(tmp_path_factory.mktemp("drilled"))
+    lab = deployed.restore()
+    workspace = os.path.join(base, "release-" + drills.NEW)
+    release.build(workspace, release.Options(version=drills.NEW, date=DATE, files=FILES))
+    drills.through(lab, workspace, drills.NEW)
+    workspaces = {drills.OLD: deployed.workspace, drills.NEW: workspace}
+    snapshot = Snapshot(lab, os.path.join(base, "snapshot"), sorted(workspaces.values()))
+    return Drilled(lab, base, workspaces, snapshot)

@@ -9,8 +9,10 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
@@ -20,9 +22,19 @@ from rml_lab import control, processes, signing, topology  # noqa: E402  pylint:
 BIN = os.path.dirname(sys.executable)
 
 
+def _octets():
+    """The lab octets this pytest process may use: under pytest-xdist each worker has its own
+    range, so that two workers never pick the same free octet at the same moment."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    width = (250 - 20) // max(count, 1)
+    return range(20 + index * width, 20 + (index + 1) * width)
+
+
 def free_octet():
     """A lab octet nobody listens on (the README's lab uses 10)."""
-    for octet in range(20, 250):
+    for octet in _octets():
         if not processes.port_open("127.0.%d.10" % octet, topology.SSH_PORT):
             return octet
     raise RuntimeError("no free 127.0.N.0/24 for a test lab")
@@ -94,6 +106,90 @@ def running_lab(directory, **counts):
         yield Lab(directory, state)
     finally:
         control.down(directory)
+
+
+class Snapshot(object):
+    """A lab's state on disk - every host's folder tree, the deploy locks - and the release
+    workspaces given, copied aside so that ``restore`` puts all of it back as it was.
+
+    The lab's daemons stay up across a restore but for the backend services, which run from a
+    host's folder: they are stopped first and started again afterwards, as the host's service
+    manager would at boot (``control.up``, which also restarts an sshd or nginx a test killed).
+    A plain copy, not links: the roles rewrite files (records, the ledger), and a hard link
+    would carry such a write into the snapshot."""
+
+    def __init__(self, lab, where, workspaces=()):
+        self.lab = lab
+        self.where = where
+        self.folders = host_roots(lab) + [os.path.join(lab.dir, "locks")] + list(workspaces)
+        os.makedirs(where)
+        for index, folder in enumerate(self.folders):
+            if os.path.exists(folder):
+                shutil.copytree(folder, self._kept(index), symlinks=True)
+
+    def _kept(self, index):
+        return os.path.join(self.where, str(index))
+
+    def restore(self):
+        lab = self.lab
+        for host in lab.state["hosts"]:
+            if "service_pidfile" in host:
+                processes.stop(host["service_pidfile"])
+        for index, folder in enumerate(self.folders):
+            if os.path.lexists(folder):
+                shutil.rmtree(folder)
+            if os.path.exists(self._kept(index)):
+                shutil.copytree(self._kept(index), folder, symlinks=True)
+        for host in lab.state["hosts"]:
+            # The copy names the service that ran when it was taken, which is gone.
+            if "service_pidfile" in host and os.path.exists(host["service_pidfile"]):
+                os.unlink(host["service_pidfile"])
+        lab.state = control.up(lab.dir, lab.state["octet"], *lab.state["counts"], python=sys.executable)
+        lab.hosts = dict((h["name"], h) for h in lab.state["hosts"])
+
+
+def _children():
+    """``{ppid: [pid, ...]}`` and ``{pid: command name}`` of every process, from /proc."""
+    children, names = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if rest[0] == "Z":
+            continue
+        names[int(entry)] = name
+        children.setdefault(int(rest[1]), []).append(int(entry))
+    return children, names
+
+
+def busy_sessions(lab):
+    """``[(host, command name)]`` of what runs under the lab's sshd daemons but sshd itself:
+    a module, an rsync, a shell of a run that is still at work on a host."""
+    children, names = _children()
+    found = []
+    for host in lab.state["hosts"]:
+        pending = list(children.get(processes.running(host["sshd_pidfile"]) or -1, []))
+        while pending:
+            pid = pending.pop()
+            if names.get(pid) != "sshd":
+                found.append((host["name"], names.get(pid)))
+            pending += children.get(pid, [])
+    return found
+
+
+def wait_until_idle(lab, timeout=120.0):
+    """Until no host runs anything for a run (``busy_sessions`` is empty): after a controller
+    was killed, its modules and rsyncs on the hosts finish the work they had. ``timeout``
+    is only an error path."""
+    deadline = time.monotonic() + timeout
+    while busy_sessions(lab):
+        assert time.monotonic() < deadline, "still at work on the hosts: %s" % busy_sessions(lab)
+        time.sleep(0.05)
 
 
 def tree_digest(*roots, **options):

@@ -293,6 +293,8 @@ class Poller:
         self.started = None
         self.stopped = None
         self._lock = threading.Lock()
+        # Notified at each sample, for a test that waits for samples rather than sleeping.
+        self._sampled = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._threads = []
 
@@ -341,12 +343,30 @@ class Poller:
                 # Not an HTTP outcome but a fault of the poller itself: say so, never count it.
                 with self._lock:
                     target.error = "%s: %s" % (type(error).__name__, error)
+                    self._sampled.notify_all()
                 return
             sample = Sample(now, target.url, target.kind, classification, version, statuses, detail, switched)
             with self._lock:
                 target.samples.append(sample)
+                self._sampled.notify_all()
             taken += 1
             self._stop.wait(self.interval)
+
+    def wait_for_samples(self, since=None, timeout=30.0):
+        """Wait until every target has taken a sample that began at or after ``since`` (a
+        ``time.monotonic()`` value; now when omitted): the samples that show a state reached.
+        ``timeout`` is only an error path: AssertionError naming the targets still waiting."""
+        since = time.monotonic() if since is None else since
+
+        def waiting():
+            return [t.url for t in self.targets if not (t.samples and t.samples[-1].time >= since)
+                    and t.error is None]
+
+        with self._sampled:
+            if not self._sampled.wait_for(lambda: not waiting() or not self.running, timeout):
+                raise AssertionError("poller: no sample after the event within %.0f s from %s" % (timeout, waiting()))
+            left = waiting()
+        assert not left, "poller: stopped before these took a sample after the event: %s" % left
 
     def samples(self, target=None):
         """Every sample so far (of one target URL, or all), in the order each target took them."""

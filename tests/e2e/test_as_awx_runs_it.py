@@ -23,7 +23,9 @@ UNSIGNED = {"routing_ml_approval_signatures": "off"}
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    with running_lab(str(tmp_path_factory.mktemp("awx-lab"))) as started:
+    # A lab of its own: a job from a fresh estate. Two farm nodes and a DMZ node give Beta a
+    # host Alpha did not have.
+    with running_lab(str(tmp_path_factory.mktemp("awx-lab")), farm=2, dmz=1, backend=1) as started:
         yield started
 
 

@@ -42,7 +42,8 @@ def load_budgets():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """``{run: {kind: {"tasks": n, "ssh": n, "hosts": n}}}`` plus the runs themselves; the lab is down after."""
+    """``{run: {kind: {"tasks": n, "ssh": n, "hosts": n}}}`` plus the runs themselves; the lab is down after.
+    A fresh lab: the first run is measured on hosts that never had a release."""
     measured = {}
     with running_lab(str(tmp_path_factory.mktemp("budgets-lab")), farm=2, dmz=1, backend=1) as lab:
         workspaces = {}

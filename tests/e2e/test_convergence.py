@@ -20,7 +20,6 @@ import urllib.request
 
 import pytest
 
-from labtools import BIN, ROOT, free_octet, running_lab
 from rml_lab import control, processes, release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _tree
@@ -30,19 +29,14 @@ INSTALLER = "RoutingMLInstaller_%s.exe" % VERSION
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with running_lab(str(tmp_path_factory.mktemp("convergence-lab")), farm=2, dmz=1, backend=1) as started:
-        yield started
+def lab(deployed):
+    """The deployed lab (conftest.deployed) after GA of 1.4.0."""
+    return deployed.restore()
 
 
 @pytest.fixture(scope="module")
-def workspace(lab, tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("release"))
-    release.build(path, release.Options(version=VERSION, date="2025-09-29", files=200))
-    for gate in ("alpha", "beta", "ga"):
-        rc, output, dummy = deploy(lab, path, gate)
-        assert rc == 0, output[-5000:]
-    return path
+def workspace(deployed):
+    return deployed.workspace
 
 
 def deploy(lab, workspace, gate="ga", *extra):
@@ -55,9 +49,9 @@ def changed_hosts(counts):
     return set(host for host, count in counts.items() if count["changed"])
 
 
-def restore(lab, workspace):
-    rc, output, dummy = deploy(lab, workspace)
-    assert rc == 0, output[-3000:]
+def restore(deployed):
+    """Back to after GA, for the tests that follow."""
+    deployed.restore()
 
 
 def converge(lab, workspace):
@@ -110,7 +104,7 @@ def test_a_healthy_lab_is_left_alone(lab, workspace):
 def test_a_reboot_of_every_host_needs_nothing(lab, workspace):
     control.down(lab.dir)
     assert not processes.running(lab.hosts["backend1"]["service_pidfile"])
-    control.up(lab.dir, lab.state["octet"], 2, 1, 1, sys.executable)
+    control.up(lab.dir, lab.state["octet"], *lab.state["counts"], python=sys.executable)
     rows = dict((row["name"], row) for row in control.status(lab.dir))
     assert rows["backend1"]["backend"] is True and all(rows[n]["nginx"] for n in ("node1", "node2", "dmz1"))
     rc, output, counts = deploy(lab, workspace)
@@ -180,7 +174,7 @@ def test_unregistered_service_missing_file_altered_sidecar_and_distribution_poin
     assert sha256(latest) == bundle_manifest(workspace)["index.html"]
 
 
-def test_check_mode_predicts_a_repair_and_changes_nothing(lab, workspace):
+def test_check_mode_predicts_a_repair_and_changes_nothing(lab, workspace, deployed):
     processes.stop(lab.hosts["backend1"]["service_pidfile"])
     try:
         rc, output, counts = deploy(lab, workspace, "ga", "--check")
@@ -188,10 +182,10 @@ def test_check_mode_predicts_a_repair_and_changes_nothing(lab, workspace):
         assert changed_hosts(counts) == {"backend1"}
         assert not processes.running(lab.hosts["backend1"]["service_pidfile"])
     finally:
-        restore(lab, workspace)
+        restore(deployed)
 
 
-def test_verification_of_a_stopped_service_fails_at_once_with_the_cause(lab, workspace):
+def test_verification_of_a_stopped_service_fails_at_once_with_the_cause(lab, workspace, deployed):
     processes.stop(lab.hosts["backend1"]["service_pidfile"])
     try:
         rc, output, counts = lab.playbook("verify.yml", "-e", "routing_ml_workspace=%s" % workspace,
@@ -200,7 +194,7 @@ def test_verification_of_a_stopped_service_fails_at_once_with_the_cause(lab, wor
         assert "backend1: the Routing ML service is not running (stopped, registered for version %s)" % VERSION in output
         assert "attempts: 1" in output
     finally:
-        restore(lab, workspace)
+        restore(deployed)
 
 
 def test_a_service_that_dies_after_starting_fails_verification_with_the_cause(lab, tmp_path):
@@ -212,27 +206,3 @@ def test_a_service_that_dies_after_starting_fails_verification_with_the_cause(la
     assert "the Routing ML service is not running (stopped, registered for version 1.4.2)" in output
     assert "this run: the backend role started the service" in output
     assert "did not answer 200" not in output, "it did not wait out the deadline"
-
-
-def test_dev_run_after_lab_down_passes(tmp_path):
-    """What a new user does: ./dev run, ./dev lab down, ./dev run."""
-    env = dict(os.environ, ROUTING_ML_LAB_DIR=str(tmp_path / "lab"), ROUTING_ML_LAB_OCTET=str(free_octet()),
-               RML_VENV=os.path.dirname(BIN))
-    dev = os.path.join(ROOT, "dev")
-    try:
-        for command in (["run"], ["lab", "down"], ["run"]):
-            completed = subprocess.run([dev] + command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-            assert completed.returncode == 0, "./dev %s: %s" % (" ".join(command), completed.stdout[-5000:])
-        recaps = completed.stdout.split("PLAY RECAP")[1:]
-        # Per gate the deployment and the record of its signed approval, the auditor's check,
-        # then the status check.
-        assert len(recaps) == 3 * 2 + 2
-        assert all(" changed=0 " in line for recap in recaps[:-1] for line in recap.splitlines() if " ok=" in line)
-        # The status check changes no host; on the controller it keeps its answer (and the
-        # report's node section) with this check's time.
-        status = [line for line in recaps[-1].splitlines() if " ok=" in line]
-        assert all(" changed=0 " in line for line in status if not line.startswith("localhost ")), status
-        assert "What is running where" in completed.stdout and "state" in completed.stdout
-    finally:
-        control.down(env["ROUTING_ML_LAB_DIR"])

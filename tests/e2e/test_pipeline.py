@@ -1,5 +1,7 @@
 # -*- coding: utf-8 -*-
-"""The staged deployment end to end on a lab: refusals, check mode, Alpha -> Beta -> GA, re-run."""
+"""The staged deployment end to end, as `./dev run` does it on the README's lab (conftest.dev_run):
+check mode first, Alpha -> Beta -> GA with signed approvals, what every host then serves and
+records, refusals, and `./dev run` again after `./dev lab down`."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +15,7 @@ import zipfile
 
 import pytest
 
-from labtools import host_roots, running_lab, sign_and_record, tree_digest
+from labtools import host_roots, tree_digest
 from rml_lab import release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _audit_log, _evidence, _ledger
@@ -23,14 +25,18 @@ NOTES = "deliverables/release_notes_2025-09-29.md"
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A lab of its own: these tests install and switch versions on every host."""
-    with running_lab(str(tmp_path_factory.mktemp("pipeline-lab"))) as started:
-        yield started
+def lab(dev_run):
+    """The lab `./dev run` deployed (conftest.dev_run), as it left it."""
+    return dev_run.snapshot.restore()
 
 
-def make_release(path, **options):
-    release.build(str(path), release.Options(version=VERSION, date="2025-09-29", files=300, **options))
+@pytest.fixture(scope="module")
+def workspace(dev_run):
+    return dev_run.workspace
+
+
+def make_release(path, version=VERSION, **options):
+    release.build(str(path), release.Options(version=version, date="2025-09-29", files=30, **options))
     return str(path)
 
 
@@ -38,87 +44,45 @@ def run(lab, gate, workspace, *extra):
     return lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace, *extra)
 
 
-def test_preflight_lists_every_problem_and_nothing_is_touched(lab, tmp_path):
-    workspace = make_release(tmp_path / "broken", broken_build=True, unchecked_qa=True, unapproved_notes=True)
-    environment = lab.hosts["backend1"]["environment"]
-    saved = open(environment).read()
-    before = tree_digest(*host_roots(lab))
-    try:
-        with open(environment, "w") as handle:
-            handle.write("# ROUTING_ML_RSL_DATABASE_URL is missing on this host\n")
-        rc, output, counts = run(lab, "alpha", workspace)
-    finally:
-        with open(environment, "w") as handle:
-            handle.write(saved)
-    assert rc != 0
-    assert "pre-deployment checklist (SOP 2) not met" in output
-    assert "error TS2322" in output
-    assert "unchecked: 감사 로그에 시간/IP 기록 확인" in output
-    assert "unchecked: Release Owner 승인" in output
-    assert "backend1: ROUTING_ML_RSL_DATABASE_URL is not set" in output
-    # Only the controller made its record folders; no managed host changed.
-    assert all(c["changed"] == 0 for h, c in counts.items() if h != "localhost"), counts
-    assert tree_digest(*host_roots(lab)) == before
-
-
-def test_beta_without_alpha_is_refused_before_any_host(lab, tmp_path):
-    workspace = make_release(tmp_path / "beta-first")
-    rc, output, counts = run(lab, "beta", workspace)
-    assert rc != 0
-    assert "Beta for 1.4.0 cannot start" in output and "Alpha's 'Next Stage Ready' for version 1.4.0" in output
-    # The share host was only read (its Stage 9 records); no host changed.
-    assert set(counts) <= {"localhost", "nas1"} and all(c["changed"] == 0 for c in counts.values()), counts
-
-
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    return make_release(tmp_path_factory.mktemp("release"))
-
-
-@pytest.fixture(scope="module")
-def check_run(lab, workspace):
-    before = (tree_digest(*host_roots(lab)), tree_digest(workspace))
-    rc, output, counts = run(lab, "alpha", workspace, "--check")
-    after = (tree_digest(*host_roots(lab)), tree_digest(workspace))
-    return rc, output, counts, before, after
-
-
-@pytest.fixture(scope="module")
-def deployed(lab, workspace, check_run):
-    runs = {}
+def deployed(dev_run):
+    """``{gate: (output, recap)}`` of the three deployments `./dev run` ran, and of the records
+    of the signed approvals that followed each."""
+    runs = dict((name, (output, counts)) for name, output, counts in dev_run.runs())
+    found = {}
     for gate in ("alpha", "beta", "ga"):
-        runs[gate] = run(lab, gate, workspace)
-        assert runs[gate][0] == 0, runs[gate][1][-5000:]
-        assert "waits for" in runs[gate][1] and "ssh-keygen -Y sign" in runs[gate][1]
-        rc, output, dummy = sign_and_record(lab, workspace, VERSION, gate.capitalize() if gate != "ga" else "GA")
-        assert rc == 0, output[-5000:]
-    return runs
+        found[gate] = runs["main job: playbooks/deploy_%s.yml" % gate]
+        found[gate + " record"] = next(v for k, v in runs.items() if k.startswith("%s approval" % (
+            gate.capitalize() if gate != "ga" else "GA")))
+    return found
 
 
-def test_check_mode_changes_nothing(check_run):
-    rc, output, counts, before, after = check_run
+def test_dev_run_deploys_each_gate_and_records_its_signed_approval(deployed):
+    for gate in ("alpha", "beta", "ga"):
+        output = deployed[gate][0]
+        assert "waits for" in output and "ssh-keygen -Y sign" in output, output[-3000:]
+        assert "ok=" not in output.split("PLAY [")[0]
+        assert not [h for h, c in deployed[gate + " record"][1].items() if c["failed"] or c["unreachable"]]
+
+
+def test_check_mode_changes_nothing(dev_run):
+    rc, output, counts = dev_run.check
     assert rc == 0, output[-5000:]
+    before, after = dev_run.digests
     assert before == after
 
 
-def test_check_mode_predicts_the_hosts_a_first_run_changes(check_run, deployed):
-    predicted = dict((h, c["changed"] > 0) for h, c in check_run[2].items())
-    actual = dict((h, c["changed"] > 0) for h, c in deployed["alpha"][2].items())
+def test_check_mode_predicts_the_hosts_a_first_run_changes(dev_run, deployed):
+    predicted = dict((h, c["changed"] > 0) for h, c in dev_run.check[2].items())
+    actual = dict((h, c["changed"] > 0) for h, c in deployed["alpha"][1].items())
     assert predicted == actual
 
 
 def test_each_stage_reaches_its_hosts(deployed):
-    assert set(deployed["alpha"][2]) == {"localhost", "nas1", "node1", "backend1"}
-    assert set(deployed["beta"][2]) == {"localhost", "nas1", "node1", "node2", "dmz1", "backend1"}
-    assert set(deployed["ga"][2]) == {"localhost", "nas1", "node1", "node2", "node3", "node4", "dmz1", "dmz2",
+    assert set(deployed["alpha"][1]) == {"localhost", "nas1", "node1", "backend1"}
+    assert set(deployed["beta"][1]) == {"localhost", "nas1", "node1", "node2", "dmz1", "backend1"}
+    assert set(deployed["ga"][1]) == {"localhost", "nas1", "node1", "node2", "node3", "node4", "dmz1", "dmz2",
                                       "backend1"}
-
-
-def test_a_second_run_changes_nothing(lab, workspace, deployed):
-    for gate in ("alpha", "ga"):
-        rc, output, counts = run(lab, gate, workspace)
-        assert rc == 0, output[-3000:]
-        assert dict((h, c["changed"]) for h, c in counts.items()) == dict((h, 0) for h in counts), gate
 
 
 def test_every_nginx_node_serves_the_bundle_byte_for_byte(lab, workspace, deployed):
@@ -191,7 +155,64 @@ def test_offline_package_verifies_and_is_reproducible(workspace, deployed):
         names = archive.namelist()
         assert "Verify-RoutingMLFrontend.ps1" in names and "MANIFEST.sha256" in names
         lines = archive.read("MANIFEST.sha256").decode().splitlines()
-        assert len(lines) == len([n for n in names if n.startswith("RoutingMLFrontend/")]) == 300
+        with zipfile.ZipFile(os.path.join(workspace, "build/frontend/RoutingMLFrontend_%s.zip" % VERSION)) as bundle:
+            files = len(bundle.namelist())
+        assert len(lines) == len([n for n in names if n.startswith("RoutingMLFrontend/")]) == files
         for line in lines[:20]:
             sha, name = line.split("  ", 1)
             assert hashlib.sha256(archive.read(name)).hexdigest() == sha
+
+
+# Refused before any host: run on the deployed lab, which must stay as it is.
+
+def test_preflight_lists_every_problem_and_nothing_is_touched(lab, tmp_path):
+    workspace = make_release(tmp_path / "broken", version="1.4.8", broken_build=True, unchecked_qa=True,
+                             unapproved_notes=True)
+    environment = lab.hosts["backend1"]["environment"]
+    saved = open(environment).read()
+    before = tree_digest(*host_roots(lab))
+    try:
+        with open(environment, "w") as handle:
+            handle.write("# ROUTING_ML_RSL_DATABASE_URL is missing on this host\n")
+        rc, output, counts = run(lab, "alpha", workspace, "-e", "routing_ml_version=1.4.8")
+    finally:
+        with open(environment, "w") as handle:
+            handle.write(saved)
+    assert rc != 0
+    assert "pre-deployment checklist (SOP 2) not met" in output
+    assert "error TS2322" in output
+    assert "unchecked: 감사 로그에 시간/IP 기록 확인" in output
+    assert "unchecked: Release Owner 승인" in output
+    assert "backend1: ROUTING_ML_RSL_DATABASE_URL is not set" in output
+    # Only the controller made its record folders; no managed host changed.
+    assert all(c["changed"] == 0 for h, c in counts.items() if h != "localhost"), counts
+    assert tree_digest(*host_roots(lab)) == before
+
+
+def test_beta_without_alpha_is_refused_before_any_host(lab, tmp_path):
+    # A version the environment's ledger (continued from the share) has no Alpha for.
+    workspace = make_release(tmp_path / "beta-first", version="1.4.9")
+    rc, output, counts = run(lab, "beta", workspace, "-e", "routing_ml_version=1.4.9")
+    assert rc != 0
+    assert "Beta for 1.4.9 cannot start" in output and "Alpha's 'Next Stage Ready' for version 1.4.9" in output
+    # The share host was only read (its Stage 9 records); no host changed.
+    assert set(counts) <= {"localhost", "nas1"} and all(c["changed"] == 0 for c in counts.values()), counts
+
+
+# Last: it takes the lab down.
+
+def test_dev_run_after_lab_down_changes_nothing(dev_run, lab):
+    """What a new user does next: ./dev lab down (a reboot of every host), then ./dev run again."""
+    for command in (["lab", "down"], ["run"]):
+        completed = dev_run.dev(*command)
+        assert completed.returncode == 0, "./dev %s: %s" % (" ".join(command), completed.stdout[-5000:])
+    recaps = completed.stdout.split("PLAY RECAP")[1:]
+    # Per gate the deployment and the record of its signed approval, the auditor's check,
+    # then the status check.
+    assert len(recaps) == 3 * 2 + 2
+    assert all(" changed=0 " in line for recap in recaps[:-1] for line in recap.splitlines() if " ok=" in line)
+    # The status check changes no host; on the controller it keeps its answer (and the
+    # report's node section) with this check's time.
+    status = [line for line in recaps[-1].splitlines() if " ok=" in line]
+    assert all(" changed=0 " in line for line in status if not line.startswith("localhost ")), status
+    assert "What is running where" in completed.stdout and "state" in completed.stdout

@@ -35,7 +35,8 @@ SIGNATURES_OFF = ("-e", "routing_ml_approval_signatures=off")
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A small lab of its own: one web node, the backend, the share."""
+    """A small lab of its own (one web node, the backend, the share), fresh: its refusals need a
+    share that never published 1.4.0, and its rebuilt version a first Alpha of its own."""
     with running_lab(str(tmp_path_factory.mktemp("refuse-early-lab")), farm=1, dmz=0, backend=1) as started:
         yield started
 

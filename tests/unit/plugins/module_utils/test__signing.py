@@ -323,6 +323,16 @@ def test_deployment_engineer_cannot_sign_as_release_owner(keys, allowed):
     assert "made with DEPLOY-LEE's key, not OWNER-PARK's" in message
 
 
+@pytest.mark.parametrize("who, principal", [("deploy", "DEPLOY-LEE"), ("owner", "OWNER-PARK")])
+def test_another_approver_signing_in_the_qa_leads_namespace_is_refused_naming_them(keys, allowed, who, principal):
+    """What record_gate meets when DEPLOY-LEE or OWNER-PARK signs the Alpha statement in the QA
+    Lead's namespace (the e2e test_signed_gates.py proves the wiring with DEPLOY-LEE)."""
+    signature = sig(keys, who, QA)
+    message = refused(allowed, "QA-KIM", QA, MESSAGE, signature, AT)
+    assert message.startswith("the signature was made with %s's key, not QA-KIM's" % principal), message
+    assert _signing.find_principals(allowed, signature) == [principal]
+
+
 def test_signature_by_another_enrolled_key(keys, allowed, tmp_path):
     both = tmp_path / "allowed_signers"
     both.write_text('QA-KIM namespaces="%s" %s\nQA-CHO namespaces="%s" %s\n' % (QA, keys["qa"][1], QA, keys["owner"][1]))
