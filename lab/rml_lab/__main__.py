@@ -13,16 +13,30 @@ DEFAULT_DIR = os.environ.get("ROUTING_ML_LAB_DIR") or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".lab")
 
 
+def _env_int(name: str, default: int) -> int:
+    """A whole number from the environment, or the default; anything else stops with its name."""
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        sys.exit("rml_lab: %s=%r is not a whole number" % (name, value))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="rml_lab", description="The Routing ML local lab.")
     parser.add_argument("--dir", default=DEFAULT_DIR, help="lab folder (default: %(default)s; env ROUTING_ML_LAB_DIR)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start the lab's hosts (idempotent)")
-    p_up.add_argument("--octet", type=int, default=int(os.environ.get("ROUTING_ML_LAB_OCTET", "10")),
+    p_up.add_argument("--octet", type=int, default=_env_int("ROUTING_ML_LAB_OCTET", 10),
                       help="hosts live on 127.0.OCTET.x (default %(default)s; env ROUTING_ML_LAB_OCTET)")
-    p_up.add_argument("--farm", type=int, default=4, help="IIS farm stand-ins (default %(default)s)")
-    p_up.add_argument("--dmz", type=int, default=2, help="DMZ nginx nodes (default %(default)s)")
-    p_up.add_argument("--backend", type=int, default=1, help="backend hosts (default %(default)s)")
+    p_up.add_argument("--farm", type=int, default=_env_int("ROUTING_ML_LAB_FARM", 4),
+                      help="IIS farm stand-ins (default %(default)s; env ROUTING_ML_LAB_FARM)")
+    p_up.add_argument("--dmz", type=int, default=_env_int("ROUTING_ML_LAB_DMZ", 2),
+                      help="DMZ nginx nodes (default %(default)s; env ROUTING_ML_LAB_DMZ)")
+    p_up.add_argument("--backend", type=int, default=_env_int("ROUTING_ML_LAB_BACKEND", 1),
+                      help="backend hosts (default %(default)s; env ROUTING_ML_LAB_BACKEND)")
     p_up.add_argument("--quiet", action="store_true")
     sub.add_parser("down", help="stop everything the lab started")
     p_status = sub.add_parser("status", help="what is running")
@@ -31,7 +45,8 @@ def main(argv=None) -> int:
     p_rel.add_argument("workspace")
     p_rel.add_argument("--version", required=True)
     p_rel.add_argument("--date", default="", help="YYYY-MM-DD (default: today)")
-    p_rel.add_argument("--files", type=int, default=2000, help="files in the frontend bundle")
+    p_rel.add_argument("--files", type=int, default=_env_int("ROUTING_ML_LAB_FILES", 2000),
+                       help="files in the frontend bundle (default %(default)s; env ROUTING_ML_LAB_FILES)")
     for flag, text in (("--broken-build", "the npm build log shows TypeScript errors"),
                        ("--unchecked-qa", "one QA checklist item is unchecked"),
                        ("--unapproved-notes", "the release notes are not approved"),

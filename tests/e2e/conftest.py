@@ -37,37 +37,9 @@ def lab(tmp_path_factory):
         yield started
 
 
-class Deployed(object):
-    """A lab of ``SHAPE`` through Alpha, Beta and GA of ``VERSION`` (each gate recorded in its
-    deployment run, signatures off: signing is test_signed_gates.py's and the pipeline's), and
-    its snapshot. ``restore()`` puts hosts, share, locks and the workspace back as after GA."""
-
-    def __init__(self, lab, workspace, snapshot):
-        self.lab = lab
-        self.workspace = workspace
-        self.snapshot = snapshot
-
-    def restore(self):
-        self.snapshot.restore()
-        return self.lab
-
-
-@pytest.fixture(scope="session")
-def deployed(tmp_path_factory):
-    base = tmp_path_factory.mktemp("deployed")
-    workspace = str(base / ("release-" + VERSION))
-    release.build(workspace, release.Options(version=VERSION, date=DATE, files=FILES))
-    with running_lab(str(base / "lab"), **SHAPE) as started:
-        for gate in ("alpha", "beta", "ga"):
-            rc, output, dummy = started.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
-                                                 "-e", "routing_ml_approval_signatures=off")
-            assert rc == 0, output[-5000:]
-        yield Deployed(started, workspace, Snapshot(started, str(base / "snapshot"), [workspace]))
-
-
 class DevRun(object):
-    """What a new user's `./dev run` did, on a lab of its own (the README's default shape):
-    the check-mode Alpha run before it, each playbook's output, and the snapshot after it."""
+    """What `./dev run` did on a lab of ``SHAPE`` with a bundle of ``FILES`` files: the
+    check-mode Alpha run before it, each playbook's output, and the snapshot after it."""
 
     def __init__(self, lab, workspace, env, check, output, digests):
         self.lab = lab
@@ -77,6 +49,10 @@ class DevRun(object):
         self.output = output
         self.digests = digests
         self.snapshot = None
+
+    def restore(self):
+        """Hosts, share, locks and the workspace back as `./dev run` left them."""
+        return self.snapshot.restore()
 
     def runs(self):
         """``[(name, output, recap)]`` of each playbook `./dev run` ran, in order; ``name`` is
@@ -97,11 +73,15 @@ class DevRun(object):
 
 @pytest.fixture(scope="session")
 def dev_run(tmp_path_factory):
-    """`./dev run` as the README gives it, once: a check-mode Alpha run on the fresh lab first
-    (what a cautious user does), then the main job; the lab is down after the session."""
+    """`./dev run` as the README gives it, once, on a lab of ``SHAPE`` (ROUTING_ML_LAB_FARM and
+    the like): a check-mode Alpha run on the fresh lab first (what a cautious user does), then
+    the main job: 1.4.0 through Alpha, Beta and GA with signed approvals, the auditor's check,
+    the status check. The lab is down after the session."""
     base = tmp_path_factory.mktemp("dev-run")
     lab_dir = str(base / "lab")
     env = dict(os.environ, ROUTING_ML_LAB_DIR=lab_dir, ROUTING_ML_LAB_OCTET=str(free_octet()),
+               ROUTING_ML_LAB_FARM=str(SHAPE["farm"]), ROUTING_ML_LAB_DMZ=str(SHAPE["dmz"]),
+               ROUTING_ML_LAB_BACKEND=str(SHAPE["backend"]), ROUTING_ML_LAB_FILES=str(FILES),
                RML_VENV=os.path.dirname(BIN))
     workspace = os.path.join(lab_dir, "workspace")
     try:
@@ -134,8 +114,7 @@ class Drilled(object):
         self.snapshot = snapshot
 
     def restore(self):
-        self.snapshot.restore()
-        return self.lab
+        return self.snapshot.restore()
 
 
 @pytest.fixture(scope="session")
@@ -149,3 +128,10 @@ def drilled(deployed, tmp_path_factory):
     workspaces = {drills.OLD: deployed.workspace, drills.NEW: workspace}
     snapshot = Snapshot(lab, os.path.join(base, "snapshot"), sorted(workspaces.values()))
     return Drilled(lab, base, workspaces, snapshot)
+
+
+@pytest.fixture(scope="session")
+def deployed(dev_run):
+    """The lab `./dev run` deployed (``dev_run``): 1.4.0 live everywhere after GA. A module that
+    starts from it calls ``deployed.restore()`` in its ``lab`` fixture."""
+    return dev_run

@@ -146,6 +146,7 @@ class Snapshot(object):
                 os.unlink(host["service_pidfile"])
         lab.state = control.up(lab.dir, lab.state["octet"], *lab.state["counts"], python=sys.executable)
         lab.hosts = dict((h["name"], h) for h in lab.state["hosts"])
+        return lab
 
 
 def _children():
