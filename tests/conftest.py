@@ -37,17 +37,22 @@ _ensure_collection_path()
 # issue 22); a module not named keeps its place after these.
 LONGEST_FIRST = (
     "tests/e2e/test_pipeline.py",
-    "tests/e2e/test_drills_lost_node.py",
     "tests/e2e/test_drills_automatic.py",
     "tests/e2e/test_drills_rollback.py",
-    "tests/e2e/test_convergence.py",
     "tests/e2e/test_signed_gates.py",
-    "tests/e2e/test_molecule_roles.py",
-    "tests/e2e/test_as_awx_runs_it.py",
-    "tests/e2e/test_refuse_early.py",
+    "tests/e2e/test_convergence.py",
+    "tests/e2e/test_drills_rounds.py",
     "tests/e2e/test_budgets.py",
+    "tests/e2e/test_drills_lost_node.py",
+    "tests/e2e/test_as_awx_runs_it.py",
+    "tests/e2e/test_lab.py",
+    "tests/e2e/test_refuse_early.py",
     "tests/e2e/test_status.py",
+    "tests/e2e/test_molecule_roles.py",
     "tests/unit/test_conformance.py",
+    "tests/e2e/test_share_records.py",
+    "tests/e2e/test_smoke.py",
+    "tests/e2e/test_windows_canned.py",
 )
 
 

@@ -116,20 +116,24 @@ def up(lab_dir: str, lab_octet: int, farm: int, dmz: int, backend: int, python: 
             handle.write(sshd.known_hosts_line(host, host_dir(lab_dir, host.name)) + "\n")
     smb = None
     for host, record in zip(hosts, records):
+        if host.group == "nas" and samba.available():
+            samba.configure(lab_dir, lab_octet, record["share"])
+            smb = dict(address=samba.ADDRESS, port=samba.port(lab_octet), share=samba.SHARE, user=getpass.getuser(),
+                       password_file=samba.paths(lab_dir)["password"], pidfile=samba.paths(lab_dir)["pidfile"])
+    state = dict(lab_dir=lab_dir, octet=lab_octet, counts=[farm, dmz, backend], user=getpass.getuser(),
+                 python=python, ssh=keys, hosts=records, samba=smb, signing=signing_keys)
+    # Saved before anything starts: a start that fails half-way leaves pid files that `down`
+    # finds through this state, so nothing it started is left running.
+    _save_state(lab_dir, state)
+    for host, record in zip(hosts, records):
         sshd.start(host, record["dir"])
         if host.is_web:
             nginx.start(host, record["dir"])
-        if host.group == "nas" and samba.available():
-            samba.configure(lab_dir, lab_octet, record["share"])
+        if host.group == "nas" and smb:
             samba.start(lab_dir, lab_octet)
-            smb = dict(address=samba.ADDRESS, port=samba.port(lab_octet), share=samba.SHARE, user=getpass.getuser(),
-                       password_file=samba.paths(lab_dir)["password"], pidfile=samba.paths(lab_dir)["pidfile"])
     for record in records:
         if record["group"] == "backend":
             start_registered_service(record)
-    state = dict(lab_dir=lab_dir, octet=lab_octet, counts=[farm, dmz, backend], user=getpass.getuser(),
-                 python=python, ssh=keys, hosts=records, samba=smb, signing=signing_keys)
-    _save_state(lab_dir, state)
     state["seconds"] = round(time.monotonic() - started, 2)
     return state
 

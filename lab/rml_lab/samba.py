@@ -9,6 +9,8 @@ from __future__ import annotations
 import getpass
 import os
 import secrets
+import shutil
+import tempfile
 
 from . import processes
 
@@ -19,6 +21,14 @@ ADDRESS = "127.0.0.1"
 
 def port(lab_octet: int) -> int:
     return 4400 + lab_octet
+
+
+def sockets(lab_octet: int) -> str:
+    """Where smbd keeps its sockets (lock and ncalrpc directories): a short folder of this
+    user's and this octet's, since a Unix socket's path must stay under 108 bytes and a lab
+    folder (a test's, under pytest's temporary tree) can be longer than smbd's paths allow.
+    One lab runs on an octet at a time, so the octet names it."""
+    return os.path.join(tempfile.gettempdir(), "rml-smb-%d-%d" % (os.getuid(), lab_octet))
 
 
 def paths(lab_dir: str) -> dict[str, str]:
@@ -37,8 +47,10 @@ def available() -> bool:
 
 def configure(lab_dir: str, lab_octet: int, share_path: str) -> dict[str, str]:
     p = paths(lab_dir)
-    for sub in ("run", "lock", "state", "cache", "private", "ncalrpc", "logs"):
+    for sub in ("run", "state", "cache", "private", "logs"):
         os.makedirs(os.path.join(p["dir"], sub), exist_ok=True)
+    for sub in ("lock", "ncalrpc"):
+        os.makedirs(os.path.join(sockets(lab_octet), sub), exist_ok=True)
     user = getpass.getuser()
     config = """[global]
     interfaces = %(address)s/8
@@ -52,11 +64,11 @@ def configure(lab_dir: str, lab_octet: int, share_path: str) -> dict[str, str]:
     printcap name = /dev/null
     disable spoolss = yes
     pid directory = %(dir)s/run
-    lock directory = %(dir)s/lock
+    lock directory = %(sockets)s/lock
     state directory = %(dir)s/state
     cache directory = %(dir)s/cache
     private dir = %(dir)s/private
-    ncalrpc dir = %(dir)s/ncalrpc
+    ncalrpc dir = %(sockets)s/ncalrpc
     log file = %(dir)s/logs/log.%%m
     passdb backend = tdbsam:%(dir)s/private/passdb.tdb
     smb encrypt = desired
@@ -66,7 +78,8 @@ def configure(lab_dir: str, lab_octet: int, share_path: str) -> dict[str, str]:
     read only = no
     valid users = %(user)s
     force user = %(user)s
-""" % dict(address=ADDRESS, port=port(lab_octet), dir=p["dir"], share=SHARE, share_path=share_path, user=user)
+""" % dict(address=ADDRESS, port=port(lab_octet), dir=p["dir"], sockets=sockets(lab_octet), share=SHARE,
+           share_path=share_path, user=user)
     with open(p["config"], "w") as handle:
         handle.write(config)
     if not os.path.exists(p["password"]):
@@ -85,6 +98,10 @@ def start(lab_dir: str, lab_octet: int) -> int:
     p = paths(lab_dir)
     pid = processes.running(p["pidfile"])
     if pid is None:
+        # What a stopped or killed smbd of an earlier lab on this octet left is stale.
+        shutil.rmtree(sockets(lab_octet), ignore_errors=True)
+        for sub in ("lock", "ncalrpc"):
+            os.makedirs(os.path.join(sockets(lab_octet), sub), mode=0o755)
         processes.run([SMBD, "-D", "-s", p["config"]])
         processes.wait_for_port(ADDRESS, port(lab_octet))
         pid = processes.read_pid(p["pidfile"])

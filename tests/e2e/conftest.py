@@ -55,15 +55,13 @@ class DevRun(object):
         return self.snapshot.restore()
 
     def runs(self):
-        """``[(name, output, recap)]`` of each playbook `./dev run` ran, in order; ``name`` is
-        what `./dev run` said before it (its ``==>`` line)."""
+        """``[(name, output, recap)]`` of each playbook `./dev run` ran, in order: the text from
+        one of its ``==>`` lines to the next that holds a PLAY RECAP, named by that line."""
         found = []
-        parts = self.output.split("PLAY RECAP")
-        for index, part in enumerate(parts[:-1]):
-            name = ANSI.sub("", part.rsplit("==> ", 1)[-1].split("\n", 1)[0]).strip()
-            # The recap is the block after the marker, up to its blank line.
-            counts = recap("PLAY RECAP" + parts[index + 1].split("\n\n", 1)[0])
-            found.append((name, part, counts))
+        for step in re.split(r"^(?=(?:\x1b\[[0-9;]*m)?==> )", self.output, flags=re.M):
+            if "PLAY RECAP" in step:
+                name = ANSI.sub("", step.split("\n", 1)[0])[len("==> "):].strip()
+                found.append((name, step, recap(step)))
         return found
 
     def dev(self, *command):
@@ -94,6 +92,8 @@ def dev_run(tmp_path_factory):
         made.check = made.lab.playbook("deploy_alpha.yml", "-e", "routing_ml_workspace=%s" % workspace, "--check")
         made.digests = (before, (tree_digest(*host_roots(made.lab)), tree_digest(workspace)))
         completed = made.dev("run")
+        # Kept beside the lab, for reading a failure of a test that looks at it.
+        (base / "dev-run.log").write_text(completed.stdout)
         assert completed.returncode == 0, completed.stdout[-5000:]
         made.output = completed.stdout
         made.lab = Lab(lab_dir, control.load_state(lab_dir))
@@ -135,3 +135,10 @@ def deployed(dev_run):
     """The lab `./dev run` deployed (``dev_run``): 1.4.0 live everywhere after GA. A module that
     starts from it calls ``deployed.restore()`` in its ``lab`` fixture."""
     return dev_run
+
+
+@pytest.fixture(scope="session")
+def release_of(drilled):
+    """``release_of(version, **options)``: a drill's release workspace, built once a session."""
+    import drills  # pylint: disable=import-outside-toplevel
+    return drills.workspaces(drilled)

@@ -91,6 +91,8 @@ def recap(output):
     """``{host: {"ok": n, "changed": n, ...}}`` from the PLAY RECAP of ansible-playbook's output."""
     counts = {}
     for line in output.split("PLAY RECAP")[-1].splitlines()[1:]:
+        if not line.strip():
+            break  # the recap ends at its blank line; what a run prints after it is not the recap
         parts = line.split(":", 1)
         if len(parts) == 2 and "=" in parts[1]:
             counts[parts[0].strip()] = dict((k, int(v)) for k, v in (p.split("=") for p in parts[1].split()))
@@ -101,8 +103,9 @@ def recap(output):
 def running_lab(directory, **counts):
     """A lab of the given size in ``directory``, taken down afterwards."""
     sizes = dict(dict(farm=4, dmz=2, backend=1), **counts)
-    state = control.up(directory, free_octet(), python=sys.executable, **sizes)
     try:
+        # Inside the try: a start that fails half-way is taken down too.
+        state = control.up(directory, free_octet(), python=sys.executable, **sizes)
         yield Lab(directory, state)
     finally:
         control.down(directory)

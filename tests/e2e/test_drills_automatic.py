@@ -17,7 +17,7 @@ import urllib.error
 import pytest
 
 from drills import (NEW, NOTES, assert_no_torn_page, assert_rollback_durations, changed_hosts, deploy, health,
-                    ledger, lock_file, poller, read_only, rollback, through, versions_live, workspaces)
+                    ledger, lock_file, poller, read_only, rollback, through, versions_live)
 from labtools import host_roots, tree_digest
 
 UNHEALTHY, HALTED, BATCH = "1.5.1", "1.5.2", "1.6.0"
@@ -26,11 +26,6 @@ UNHEALTHY, HALTED, BATCH = "1.5.1", "1.5.2", "1.6.0"
 @pytest.fixture(scope="module")
 def lab(drilled):
     return drilled.restore()
-
-
-@pytest.fixture(scope="module")
-def release_of(drilled):
-    return workspaces(drilled)
 
 
 def test_a_backend_that_fails_health_is_rolled_back_automatically(lab, release_of):

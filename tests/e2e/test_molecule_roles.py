@@ -8,8 +8,10 @@ __metaclass__ = type
 
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -79,9 +81,9 @@ def lab_dir_of(tmp_path):
     return str(tmp_path / "molecule" / "lab")
 
 
-def run_molecule(scenario, tmp_path):
+def run_molecule(scenario, tmp_path, home):
     ephemeral = tmp_path / "molecule"
-    env = dict(os.environ, HOME=str(tmp_path), ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+    env = dict(os.environ, HOME=home, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral), NO_COLOR="1", PY_COLORS="0", ANSIBLE_FORCE_COLOR="0")
     env["PATH"] = BIN + os.pathsep + env["PATH"]
     env.pop("ROUTING_ML_LAB_DIR", None)
@@ -104,12 +106,22 @@ def run_molecule(scenario, tmp_path):
     return process.returncode, ANSI.sub("", output), left
 
 
+@pytest.fixture
+def home():
+    """HOME for molecule and the ansible it runs: a short path, since ansible's SSH control
+    sockets live under it (~/.ansible/cp) and a Unix socket's path must stay under 108 bytes,
+    which a test's folder under pytest's temporary tree (a worker's, under xdist) can exceed."""
+    path = tempfile.mkdtemp(prefix="rml-home-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.parametrize("scenario, hosts", [
     ("frontend", {"node1", "dmz1"}),
     ("backend", {"backend1"}),
 ])
-def test_molecule_scenario(scenario, hosts, tmp_path):
-    rc, output, left = run_molecule(scenario, tmp_path)
+def test_molecule_scenario(scenario, hosts, tmp_path, home):
+    rc, output, left = run_molecule(scenario, tmp_path, home)
     assert rc == 0, output[-6000:]
     assert not left, "destroy.yml left these running: %s" % left
     assert not lab_processes(lab_dir_of(tmp_path))
