@@ -25,6 +25,11 @@ BIN = os.path.dirname(sys.executable)
 def _octets():
     """The lab octets this pytest process may use: under pytest-xdist each worker has its own
     range, so that two workers never pick the same free octet at the same moment."""
+    given = os.environ.get("RML_TEST_OCTETS", "")
+    if given:
+        # Two pytest runs at once on one machine (two developers' loops) each take a range.
+        first, _, last = given.partition("-")
+        return range(int(first), int(last) + 1)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
