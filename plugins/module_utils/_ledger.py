@@ -31,8 +31,7 @@ import datetime
 import os
 import re
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
-from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _time
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_field, check_gate, check_version)
 
@@ -49,7 +48,7 @@ OPTIONAL_FIELDS = ("operator", "reason", "target", "outcome", "approval")
 FIELD_ORDER = ("gate", "status", "version", "approver", "operator", "reason", "target", "outcome",
                "approval", "evidence", "manifest_sha256")
 _FILE_RE = re.compile(r"^task_execution_([0-9]{8})\.log$")
-_TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}:\d{2}$")
+_TS_RE = re.compile(_time.PATTERN)
 
 
 class Record(object):
@@ -99,20 +98,13 @@ def file_for(workspace, timestamp):
 
 
 def format_timestamp(moment):
-    """ISO8601 with offset and whole seconds, e.g. ``2025-10-03T14:02:11+09:00``."""
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.replace(microsecond=0).isoformat()
+    """ISO8601 with offset and whole seconds, e.g. ``2025-10-03T14:02:11+09:00`` (``_time``)."""
+    return _time.format_time(moment)
 
 
 def format_record(timestamp, fields, prev):
     """The line of a record (without newline); validates every field."""
-    if not _TS_RE.match(timestamp):
-        raise ValidationError("timestamp %r is not ISO8601 with an offset" % (timestamp,))
-    try:
-        parse_timestamp(timestamp)
-    except ValueError:
-        raise ValidationError("timestamp %r is not a moment of the calendar" % (timestamp,))
+    _time.parse(timestamp, "timestamp")
     unknown = set(fields) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError("unknown ledger fields: %s" % ", ".join(sorted(unknown)))
@@ -136,7 +128,7 @@ def parse_record(text, path, line_number, where=None):
     """A ``Record`` from one line; ``LedgerError`` naming ``where`` when malformed."""
     where = where or "%s line %d" % (path, line_number)
     parts = text.split(SEPARATOR)
-    if len(parts) < 3 or parts[1] != KIND or not _TS_RE.match(parts[0]):
+    if len(parts) < 3 or parts[1] != KIND or not _TS_RE.fullmatch(parts[0]):
         raise LedgerError("not a ledger record: %r" % text, where)
     fields = {}
     order = []
@@ -187,7 +179,7 @@ def verify(workspace, anchors=()):
             raise LedgerError(
                 "chain broken: prev=%s but the record before it hashes to %s (a record was "
                 "edited, removed or moved)" % (record.prev, prev), where)
-        moment = parse_timestamp(record.timestamp)
+        moment = _time.parse(record.timestamp, "timestamp")
         if last_moment is not None and moment < last_moment:
             raise LedgerError("timestamp %s is earlier than the record before it" % record.timestamp, where)
         if os.path.basename(record.path) != os.path.basename(file_for(workspace, record.timestamp)):
@@ -195,13 +187,69 @@ def verify(workspace, anchors=()):
         prev = record.digest
         last_moment = moment
     known = set(r.digest for r in records)
+    known.add(GENESIS)
     for anchor in anchors:
         digest = _checksum.parse_digest(anchor, "anchor")
         if digest not in known:
             raise LedgerError(
                 "anchored record %s is not in the ledger (records were removed from the end "
                 "or the ledger was replaced)" % digest)
+    # The heads this workspace saw: a run notes the head it left in the release notes, and each
+    # statement names the head it was made against. Removing the last records (and their
+    # checkpoints) leaves a whole chain; only these show that it is shorter than it was.
+    for digest, source in seen_heads(workspace):
+        if digest not in known:
+            raise LedgerError(
+                "the ledger was cut back: %s names ledger head %s, which is not in the ledger "
+                "(its last record is %s): records were removed from the end, or the ledger was "
+                "replaced by an older copy" % (source, digest, records[-1].digest if records else "none"))
     return records
+
+
+NOTES_DIR = "deliverables"
+NOTE_KEY = "Stage 9 ledger head:"
+_NOTE_RE = re.compile(r"^release_notes_.*\.md$")
+_HEAD_NOTE_RE = re.compile(r"Stage 9 ledger head: `([0-9a-f]{64})`")
+_STATEMENT_HEAD_RE = re.compile(r'"ledger_head": "([0-9a-f]{64})"')
+_APPROVALS = ("deliverables", "approvals")
+
+
+def _loose_text(path):
+    # Only the digests are wanted here; a file that is not UTF-8 is refused where it is read whole.
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8", "replace")
+
+
+def head_note(digest, count):
+    """The release notes' line that keeps the head a run left (the whole digest: a prefix
+    proves nothing)."""
+    return "- %s `%s` (%d record%s; a ledger without this record was cut back)" % (
+        NOTE_KEY, _checksum.parse_digest(digest, "ledger head"), count, "" if count == 1 else "s")
+
+
+def seen_heads(workspace):
+    """``[(sha256, where)]``: heads named by the workspace's release notes and by the approval
+    statements (``ledger_head``) beside the ledger."""
+    found = []
+    notes = os.path.join(workspace, NOTES_DIR)
+    if os.path.isdir(notes):
+        for name in sorted(os.listdir(notes)):
+            path = os.path.join(notes, name)
+            if _NOTE_RE.match(name) and os.path.isfile(path):
+                for digest in _HEAD_NOTE_RE.findall(_loose_text(path)):
+                    found.append((digest, "%s/%s" % (NOTES_DIR, name)))
+    approvals = os.path.join(workspace, *_APPROVALS)
+    if os.path.isdir(approvals):
+        for version in sorted(os.listdir(approvals)):
+            folder = os.path.join(approvals, version)
+            if not os.path.isdir(folder):
+                continue
+            for name in sorted(os.listdir(folder)):
+                path = os.path.join(folder, name)
+                if name.endswith(".statement.json") and os.path.isfile(path):
+                    for digest in _STATEMENT_HEAD_RE.findall(_loose_text(path)):
+                        found.append((digest, "/".join(_APPROVALS + (version, name))))
+    return found
 
 
 def lock(workspace):
@@ -222,7 +270,7 @@ def append(workspace, fields, now=None, signer=None):
 def next_line(records, fields, now=None):
     """``(path name, line)`` of the record that would follow ``records`` now."""
     timestamp = format_timestamp(now or datetime.datetime.now().astimezone())
-    if records and parse_timestamp(timestamp) < parse_timestamp(records[-1].timestamp):
+    if records and _time.parse(timestamp) < _time.parse(records[-1].timestamp):
         raise LedgerError(
             "this clock (%s) is behind the ledger's last record (%s); refusing to append "
             "out of order" % (timestamp, records[-1].timestamp))

@@ -18,7 +18,7 @@ import os
 import re
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum
-from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils._time import parse as parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, check_version
 
 FORMAT = 1

@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
     _checksum, _gate_checks, _gate_policy, _ledger, _ledger_audit, _records, _releases, _statement)
-from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils._time import parse as parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_version, real_workspace)
 
@@ -60,11 +60,10 @@ def file_names(version):
 # --------------------------------------------------------------------------- reading
 
 def _moment(text):
-    """An aware datetime, or None: a record's time is data, and data may be wrong. A time
-    without an offset is read as UTC, never in this machine's zone, so the order is the same
-    wherever the report is made."""
+    """An aware datetime, or None: a record's time is data, and data may be wrong (a time
+    without an offset among them: ``_time``'s one rule)."""
     try:
-        return parse_timestamp(text, default_tz=_UTC)
+        return parse_timestamp(text)
     except (ValueError, TypeError):
         return None
 

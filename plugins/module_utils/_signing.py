@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _time
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 APPROVAL_NAMESPACE_PREFIX = "routing-ml-approval-"
@@ -49,8 +50,6 @@ TIMEOUT = 30
 _SSHSIG_MAGIC = b"SSHSIG"
 _KEY_TYPE_RE = re.compile(r"[A-Za-z0-9@._+-]+")
 _SSH_TIME_RE = re.compile(r"([0-9]{8}|[0-9]{12}|[0-9]{14})(Z|UTC)?", re.IGNORECASE)
-_ISO_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})", re.IGNORECASE)
 _GOOD_RE = re.compile(
     r'^Good "(?P<namespace>[^"]*)" signature for (?P<principal>.+) with (?P<key_type>\S+) key '
     r'(?P<fingerprint>SHA256:[A-Za-z0-9+/]+)', re.MULTILINE)
@@ -142,26 +141,10 @@ def parse_ssh_time(text, what="time"):
 
 def _as_moment(value, what="time"):
     """An aware datetime from an aware datetime or ISO8601 text with an offset."""
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise SigningError("%s %r has no time zone offset" % (what, value))
-        return value
-    match = _ISO_RE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if not match:
-        raise SigningError(
-            "%s %r is not an ISO8601 date and time with an offset (e.g. "
-            "2025-10-03T14:02:11+09:00)" % (what, value))
-    offset = match.group(7)
-    if offset.upper() == "Z":
-        tz = _UTC
-    else:
-        digits = offset[1:].replace(":", "")
-        delta = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        tz = datetime.timezone(-delta if offset[0] == "-" else delta)
     try:
-        return datetime.datetime(*[int(g) for g in match.groups()[:6]], tzinfo=tz)
-    except ValueError:
-        raise SigningError("%s %r is not a calendar date and time" % (what, value))
+        return _time.moment_of(value, what)
+    except ValidationError as exc:
+        raise SigningError(str(exc))
 
 
 def iso_to_ssh_time(timestamp):

@@ -31,7 +31,7 @@ import os
 import posixpath
 import re
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _signing
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _signing, _time
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_field, check_gate, check_version, resolve_in_workspace)
 
@@ -41,15 +41,17 @@ APPROVALS_DIR = "deliverables/approvals"
 STATEMENT_SUFFIX = ".statement.json"
 SIGNATURE_SUFFIX = ".sig"
 STALE_INFIX = ".stale-"
+UNBLOCK_INFIX = ".unblock"
 MAX_STATEMENT = 1024 * 1024
 
 TOP_KEYS = ("_type", "predicate", "predicateType", "subject")
 PREDICATE_REQUIRED = ("approver", "evidence", "gate", "namespace", "policy_sha256", "role",
                       "status", "time", "version")
-PREDICATE_OPTIONAL = ("reason",)
+# ledger_head: the ledger's last record (SHA256, or 64 zeros when empty) when the statement was
+# written; a ledger that no longer holds it was cut back (truncation is refused, _ledger).
+PREDICATE_OPTIONAL = ("reason", "ledger_head")
 
 _HEX_RE = re.compile(r"[0-9a-f]{64}")
-_TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
 
 class StatementError(ValidationError):
@@ -70,6 +72,12 @@ def relpath(version, gate):
     return posixpath.join(APPROVALS_DIR, check_version(version), check_gate(gate) + STATEMENT_SUFFIX)
 
 
+def unblock_relpath(version, gate):
+    """``deliverables/approvals/<version>/<Gate>.unblock.statement.json``: the Release Owner's
+    signed decision that lifts a rollback's block."""
+    return posixpath.join(APPROVALS_DIR, check_version(version), check_gate(gate) + UNBLOCK_INFIX + STATEMENT_SUFFIX)
+
+
 def signature_relpath(version, gate):
     return relpath(version, gate) + SIGNATURE_SUFFIX
 
@@ -86,21 +94,11 @@ def _check_relative(name, value):
 
 def _check_time(value, what="time"):
     if isinstance(value, datetime.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationError("%s %r has no time zone offset" % (what, value))
-        return value.isoformat(timespec="seconds")
-    if not isinstance(value, str) or not _TIME_RE.fullmatch(value):
-        raise ValidationError(
-            "%s %r is not an ISO8601 date and time with an offset (e.g. 2025-10-03T14:02:11+09:00)"
-            % (what, value))
-    try:
-        datetime.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        raise ValidationError("%s %r is not a calendar date and time" % (what, value))
-    return value
+        return _time.moment_of(value, what).isoformat(timespec="seconds")
+    return _time.check(value, what)
 
 
-def build(gate, version, status, approver, role, reason, policy, evidence, subjects, time):
+def build(gate, version, status, approver, role, reason, policy, evidence, subjects, time, ledger_head=None):
     """The statement of one approval as a dict.
 
     ``subjects``: ``[(name, sha256), ...]`` -- the installer's and bundle's base names and
@@ -134,6 +132,8 @@ def build(gate, version, status, approver, role, reason, policy, evidence, subje
     }
     if reason is not None and reason != "":
         predicate["reason"] = check_field("reason", reason)
+    if ledger_head is not None:
+        predicate["ledger_head"] = _checksum.parse_digest(ledger_head, "ledger_head")
     return {"_type": STATEMENT_TYPE, "predicate": predicate, "predicateType": PREDICATE_TYPE,
             "subject": subject}
 
@@ -228,6 +228,9 @@ def loads(text, where="statement"):
             _checked(where, "predicate." + key, lambda v, k=key: check_field(k, v), predicate[key])
     _checked(where, "predicate.evidence", lambda v: _check_relative("evidence", v), predicate["evidence"])
     _checked(where, "predicate.time", _check_time, predicate["time"])
+    if "ledger_head" in predicate and not _HEX_RE.fullmatch(predicate["ledger_head"]):
+        raise StatementError("%s: predicate.ledger_head %r is not 64 lowercase hex characters"
+                             % (where, predicate["ledger_head"]))
     if not _HEX_RE.fullmatch(predicate["policy_sha256"]):
         raise StatementError("%s: predicate.policy_sha256 %r is not 64 lowercase hex characters"
                              % (where, predicate["policy_sha256"]))
@@ -244,13 +247,16 @@ def loads(text, where="statement"):
 def _facts(statement):
     facts = copy.deepcopy(statement)
     facts.get("predicate", {}).pop("time", None)
+    # The head moves with every record of any version; a statement made earlier on the same
+    # chain is still the same decision (whether its head is in the chain is checked apart).
+    facts.get("predicate", {}).pop("ledger_head", None)
     if isinstance(facts.get("subject"), list):
         facts["subject"] = sorted(facts["subject"], key=lambda s: json.dumps(s, sort_keys=True))
     return facts
 
 
 def same_facts(a, b):
-    """Equal except ``predicate.time`` (and the order of subjects, which means nothing)."""
+    """Equal except ``predicate.time``, ``predicate.ledger_head`` (and the order of subjects, which means nothing)."""
     return _facts(a) == _facts(b)
 
 
@@ -343,7 +349,7 @@ def _read_existing(path):
     return raw.decode("utf-8", "replace")
 
 
-def write(workspace, statement, check_mode=False, now=None):
+def write(workspace, statement, check_mode=False, now=None, rel=None):
     """Write the statement to its place in the workspace unless one with the same facts
     is there (which is kept, time and all). Returns a ``WriteResult``
     ``(path, changed, previous_text_or_None)``.
@@ -356,7 +362,7 @@ def write(workspace, statement, check_mode=False, now=None):
     text = dumps(statement)
     statement = loads(text, "the statement to write")
     predicate = statement["predicate"]
-    rel = relpath(predicate["version"], predicate["gate"])
+    rel = rel or relpath(predicate["version"], predicate["gate"])
     path = resolve_in_workspace(workspace, rel, "approval statement")
     previous = _read_existing(path)
     if previous is not None:

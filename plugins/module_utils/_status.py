@@ -28,7 +28,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_policy, _records, _releases, _tree
-from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils._time import parse as parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import GATES, ValidationError
 
 STATES = ("ok", "drift", "in progress", "unreachable", "not deployed")

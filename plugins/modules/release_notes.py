@@ -135,7 +135,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _checksum, _markdown
-from ansible_collections.routing_ml.deploy.plugins.module_utils._audit_log import parse_timestamp
+from ansible_collections.routing_ml.deploy.plugins.module_utils._time import parse as parse_timestamp
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_field, check_version)
 

@@ -219,10 +219,12 @@ def test_load_refuses_bom_missing_and_binary(tmp_path, keys):
 def test_iso_to_ssh_time():
     assert _signing.iso_to_ssh_time("2025-10-03T14:02:11+09:00") == "20251003050211Z"
     assert _signing.iso_to_ssh_time("2025-10-03T14:02:11.999Z") == "20251003140211Z"
-    assert _signing.iso_to_ssh_time("2025-10-03T00:30:00-0130") == "20251003020000Z"
+    assert _signing.iso_to_ssh_time("2025-10-03T00:30:00-01:30") == "20251003020000Z"
     moment = datetime.datetime(2025, 10, 3, 14, 2, 11, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
     assert _signing.iso_to_ssh_time(moment) == "20251003050211Z"
-    for bad in ("2025-10-03T14:02:11", "20251003", None, datetime.datetime(2025, 10, 3)):
+    # One rule for every time of the records (_time): no offset without its colon, no space.
+    for bad in ("2025-10-03T14:02:11", "20251003", None, datetime.datetime(2025, 10, 3),
+                "2025-10-03T00:30:00-0130", "2025-10-03 14:02:11Z"):
         with pytest.raises(SigningError):
             _signing.iso_to_ssh_time(bad)
 
