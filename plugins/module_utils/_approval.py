@@ -20,7 +20,7 @@ import posixpath
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
     _atomic, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _markdown, _signing, _statement)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, check_field, check_gate, check_version, relative_to, resolve_in_workspace)
+    ValidationError, check_approver, check_field, check_gate, check_version, relative_to, resolve_in_workspace)
 
 SIGNATURE_MODES = ("required", "off")
 TASKLIST_SECTION = "Phase 5"
@@ -37,7 +37,7 @@ class Request(object):
         self.workspace = os.path.realpath(workspace)
         self.gate = check_gate(gate)
         self.version = check_version(version)
-        self.approver = check_field("approver", approver)
+        self.approver = check_approver(approver)
         self.operator = check_field("operator", operator) if operator is not None else None
         self.reason = check_field("reason", reason) if reason is not None else None
         self.policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
@@ -108,7 +108,8 @@ def record(request, check_mode=False, now=None):
         else:
             timestamp, line = _ledger.next_line(records, request.fields(manifest_sha256), now)
             digest = _checksum.sha256_bytes(line.encode("utf-8"))
-        documents = _document_edits(request, timestamp, digest, manifest_sha256)
+        head = (digest, len(records) + 1) if appended else (records[-1].digest, len(records))
+        documents = _document_edits(request, timestamp, digest, manifest_sha256, head)
         if signature_file is not None:
             # The signature given as text (an AWX survey) is kept beside its statement, and
             # before the record that rests on it.
@@ -130,6 +131,7 @@ def record(request, check_mode=False, now=None):
         "record": {"line": line, "sha256": digest, "file": rel, "timestamp": timestamp,
                    "status": request.rules["status"]},
         "manifest_sha256": manifest_sha256,
+        "head": head[0],
         "documents": [relative_to(p, request.workspace) for p, dummy, dummy2 in documents],
         "diff": [{"before_header": relative_to(p, request.workspace), "after_header": relative_to(p, request.workspace),
                   "before": before, "after": after} for p, before, after in documents]
@@ -153,14 +155,14 @@ def _check_preconditions(request, records):
     return manifest_sha256
 
 
-def statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time):
+def statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time, head=None):
     """The approval statement of these facts: ``artifacts`` are the installer's and the
     bundle's paths, ``evidence`` the folder relative to the workspace."""
     subjects = [(os.path.basename(p), _checksum.sha256_file(p)[0]) for p in artifacts]
     subjects.append(("%s/%s" % (evidence, _evidence.MANIFEST_SIDECAR), manifest_sha256))
     rules = policy[gate]
     return _statement.build(gate, version, rules["status"], approver, rules["approver_role"], reason or None,
-                            policy, evidence, subjects, time)
+                            policy, evidence, subjects, time, head)
 
 
 def expected_statement(request, manifest_sha256, reason, time):
@@ -189,43 +191,122 @@ def check_enrolled(allowed_signers, approver, role):
 def check_signed_approval(request, manifest_sha256, now):
     """Verify the approver's signature over the statement and the statement against this run;
     sets ``request.approval`` (and the reason the approver signed). Raises otherwise."""
-    rel = relative_to(request.statement_path, request.workspace)
-    namespace = _signing.role_namespace(request.rules["approver_role"])
-    sign_hint = "the approver reviews it (playbooks/show_approval.yml) and signs it: ssh-keygen -Y sign -f <key> -n %s %s" % (
-        namespace, rel)
-    if not os.path.isfile(request.statement_path):
-        raise ValidationError("cannot record %s for version %s: no approval statement %s; a deployment run "
-                              "writes it, then %s" % (request.gate, request.version, rel, sign_hint))
-    data = _atomic.read_text(request.statement_path)
-    statement = _statement.loads(data, rel)
-    expected = expected_statement(request, manifest_sha256, statement["predicate"].get("reason"),
-                                  statement["predicate"]["time"])
-    differences = _statement.differences(statement, expected)
-    if differences:
-        raise ValidationError("cannot record %s for version %s: the approval statement %s is not this "
-                              "approval: %s" % (request.gate, request.version, rel, "; ".join(differences)))
-    signature_path = request.statement_path + ".sig"
-    if request.signature is None and not os.path.isfile(signature_path):
-        raise ValidationError("cannot record %s for version %s: %s is not signed yet (no %s.sig); %s" % (
-            request.gate, request.version, rel, rel, sign_hint))
-    signature = request.signature or _atomic.read_text(signature_path)
-    try:
-        _signing.verify(request.allowed_signers, request.approver, namespace, data.encode("utf-8"),
-                        signature, verify_time=_ledger.format_timestamp(now))
-    except _signing.SigningError as exc:
-        raise ValidationError("cannot record %s for version %s: the signature %s.sig is refused: %s" % (
-            request.gate, request.version, rel, exc))
+    what = "%s for version %s" % (request.gate, request.version)
+    data, statement, signature = check_signed_statement(
+        request.workspace, request.statement_path, what,
+        lambda said: expected_statement(request, manifest_sha256, said["predicate"].get("reason"),
+                                        said["predicate"]["time"]),
+        request.approver, request.rules["approver_role"], request.allowed_signers, now, request.signature,
+        "a deployment run writes it")
     request.approval = _checksum.sha256_bytes(data.encode("utf-8"))
     request.reason = statement["predicate"].get("reason") or request.reason
+    signature_path = request.statement_path + ".sig"
     if _atomic.read_text(signature_path, default="") != signature:
         return signature_path, signature
     return None
 
 
+def sign_hint(workspace, path, role):
+    rel = relative_to(path, workspace)
+    return "the approver reviews it (playbooks/show_approval.yml) and signs it: ssh-keygen -Y sign -f <key> -n %s %s" % (
+        _signing.role_namespace(role), rel)
+
+
+def check_signed_statement(workspace, path, what, expected_of, approver, role, allowed_signers, now,
+                           signature=None, written_by="a deployment run writes it"):
+    """The one verifier of a signed decision (a gate approval, an unblock): the statement at
+    ``path`` must say what this run does (``expected_of(statement)``, the run's facts with the
+    statement's own reason and time) and carry ``approver``'s signature in ``role``'s namespace.
+    Returns ``(text, statement, signature text)``; raises ``ValidationError`` naming ``what``."""
+    rel = relative_to(path, workspace)
+    namespace = _signing.role_namespace(role)
+    hint = sign_hint(workspace, path, role)
+    if not os.path.isfile(path):
+        raise ValidationError("cannot record %s: no approval statement %s; %s, then %s" % (what, rel, written_by, hint))
+    data = _atomic.read_text(path)
+    statement = _statement.loads(data, rel)
+    differences = _statement.differences(statement, expected_of(statement))
+    if differences:
+        raise ValidationError("cannot record %s: the approval statement %s is not this approval: %s" % (
+            what, rel, "; ".join(differences)))
+    signature_path = path + ".sig"
+    if signature is None and not os.path.isfile(signature_path):
+        raise ValidationError("cannot record %s: %s is not signed yet (no %s.sig); %s" % (what, rel, rel, hint))
+    signature = signature or _atomic.read_text(signature_path)
+    try:
+        _signing.verify(allowed_signers, approver, namespace, data.encode("utf-8"),
+                        signature, verify_time=_ledger.format_timestamp(now))
+    except _signing.SigningError as exc:
+        raise ValidationError("cannot record %s: the signature %s.sig is refused: %s" % (what, rel, exc))
+    return data, statement, signature
+
+
+# Lifting a rollback's block is the release decision: the role that approves the last gate
+# (the Release Owner in the default policy) signs it, in that role's namespace.
+UNBLOCK_GATE = "GA"
+BLOCKED_SUBJECT = "rolled_back_record"
+
+
+def unblock_role(policy):
+    return policy[UNBLOCK_GATE]["approver_role"]
+
+
+def unblock_statement(gate, version, approver, reason, policy, evidence, blocked, time, head):
+    """The statement a Release Owner signs to lift ``blocked`` (the ``Rolled Back`` record's
+    SHA256): it names that record, so it lifts that block and no later one."""
+    return _statement.build(gate, version, _gate_policy.UNBLOCKED, approver, unblock_role(policy), reason, policy,
+                            evidence, [(BLOCKED_SUBJECT, blocked)], time, head)
+
+
+def check_signed_unblock(workspace, gate, version, approver, reason, evidence, allowed_signers, records, blocked,
+                         policy=None, check_mode=False, now=None):
+    """The SHA256 of the signed statement that lets ``version`` go on after ``blocked`` (its
+    ``Rolled Back`` record), verified as a gate approval is. Without one, the statement is
+    written (kept when it already says this) for the Release Owner to sign, and the run is
+    refused saying how to sign it; an approver who is not enrolled for the role is refused first."""
+    policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
+    now = now or datetime.datetime.now().astimezone()
+    role = unblock_role(policy)
+    what = "Unblocked for %s at %s" % (version, gate)
+    try:
+        check_enrolled(allowed_signers, approver, role)
+    except ValidationError as exc:
+        raise ValidationError("cannot record %s: %s (an unblock is signed by the %s)" % (what, exc, role))
+    rel = _statement.unblock_relpath(version, gate)
+    path = resolve_in_workspace(workspace, rel, "unblock statement")
+    head = records[-1].digest if records else _ledger.GENESIS
+    wanted = unblock_statement(gate, version, approver, reason, policy, evidence, blocked.digest,
+                               _ledger.format_timestamp(now), head)
+
+    def expected_of(said):
+        return unblock_statement(gate, version, approver, reason, policy, evidence, blocked.digest,
+                                 said["predicate"]["time"], head)
+    moved = None
+    if not check_mode:
+        previous = _atomic.read_text(path, default="")
+        try:
+            keep = bool(previous) and _statement.same_facts(_statement.loads(previous, rel), wanted)
+        except ValidationError:
+            keep = False
+        if not keep:
+            written = _statement.write(workspace, wanted, now=now, rel=rel)
+            moved = written.stale_statement and relative_to(written.stale_statement, workspace)
+    try:
+        data, dummy, dummy2 = check_signed_statement(
+            workspace, path, what, expected_of, approver, role, allowed_signers, now,
+            written_by="playbooks/unblock.yml writes it")
+    except ValidationError as exc:
+        if moved:
+            raise ValidationError("%s (the statement there before was for another decision, and was moved "
+                                  "with its signature to %s)" % (exc, moved))
+        raise
+    return _checksum.sha256_bytes(data.encode("utf-8"))
+
+
 def tasklist_text(request, timestamp, digest):
     return "%s — %s: %s (%s %s, %s, ledger %s)" % (
         request.rules["tasklist_item"], request.version, request.rules["status"],
-        request.rules["approver_role"], request.approver, timestamp, digest[:12])
+        _markdown.escape(request.rules["approver_role"]), _markdown.escape(request.approver), timestamp, digest[:12])
 
 
 def highlight_line(request, manifest_sha256):
@@ -236,7 +317,7 @@ def highlight_line(request, manifest_sha256):
         link, manifest_sha256), "](%s)" % link
 
 
-def _document_edits(request, timestamp, digest, manifest_sha256):
+def _document_edits(request, timestamp, digest, manifest_sha256, head=None):
     """``[(path, before, after)]`` for each document that has to change."""
     edits = []
     tasklist_before = _atomic.read_text(request.tasklist_path)
@@ -248,7 +329,11 @@ def _document_edits(request, timestamp, digest, manifest_sha256):
     notes_before = _atomic.read_text(request.release_notes_path)
     doc = _markdown.Document(notes_before, relative_to(request.release_notes_path, request.workspace))
     line, key = highlight_line(request, manifest_sha256)
-    if doc.upsert_line(HIGHLIGHTS_SECTION, lambda text: key in text, line):
+    changed = doc.upsert_line(HIGHLIGHTS_SECTION, lambda text: key in text, line)
+    if head is not None:
+        changed = doc.upsert_line(HIGHLIGHTS_SECTION, lambda text: _ledger.NOTE_KEY in text,
+                                  _ledger.head_note(*head)) or changed
+    if changed:
         edits.append((request.release_notes_path, notes_before, doc.text()))
     return edits
 
@@ -261,7 +346,7 @@ def write_statement(workspace, gate, version, approver, evidence, installer, bun
     ``signed``, ``problem``, ``sign_command``, ``content``, ``stale_signature`` and ``diff``."""
     check_gate(gate)
     check_version(version)
-    check_field("approver", approver)
+    check_approver(approver)
     if reason:
         check_field("reason", reason)
     policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
@@ -281,7 +366,9 @@ def write_statement(workspace, gate, version, approver, evidence, installer, bun
         if not os.path.isfile(path):
             raise ValidationError("%s is not an existing file" % relative_to(path, workspace))
     time = _ledger.format_timestamp(now or datetime.datetime.now().astimezone())
-    statement = statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time)
+    records = _ledger.read_records(workspace)
+    statement = statement_of(gate, version, approver, reason, policy, evidence, artifacts, manifest_sha256, time,
+                             records[-1].digest if records else _ledger.GENESIS)
     rel = _statement.relpath(version, gate)
     path = os.path.join(workspace, rel)
     _refuse_rewriting_a_recorded_statement(workspace, path, statement, rel)

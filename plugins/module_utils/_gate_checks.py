@@ -28,9 +28,10 @@ import os
 import posixpath
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _approval, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _ledger_audit, _records, _text)
+    _approval, _atomic, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _ledger_audit, _records,
+    _statement, _text)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    VERSION_PATTERN, ValidationError, check_date, check_field, check_version, relative_to,
+    GATES, VERSION_PATTERN, ValidationError, check_approver, check_date, check_field, check_version, relative_to,
     resolve_in_workspace)
 
 NEW_VERSION_HINT = ("a version's content is fixed once its digests are published: "
@@ -61,7 +62,10 @@ def field_problems(approver=None, operator=None, reason=None):
         if value is None:
             continue
         try:
-            check_field(name, value)
+            if name == "approver":
+                check_approver(value)
+            else:
+                check_field(name, value)
         except ValidationError as exc:
             problems.append(str(exc))
     return problems
@@ -133,6 +137,25 @@ def upload_digests(workspace, version):
         except ValidationError:
             continue
     return digests
+
+
+def statement_digests(workspace, version, gates):
+    """``{name: (statement path, sha256)}``: the subjects of the approval statements ``gates``
+    signed for ``version``, the first gate's first. A statement that is missing or unreadable
+    names nothing here: the ledger's audit judges it."""
+    found = {}
+    for earlier in gates:
+        rel = _statement.relpath(version, earlier)
+        data = _atomic.read_bytes(os.path.join(workspace, rel))
+        if data is None:
+            continue
+        try:
+            statement = _statement.loads(data.decode("utf-8"), rel)
+        except (ValueError, ValidationError):
+            continue
+        for subject in statement["subject"]:
+            found.setdefault(subject["name"], (rel, subject["digest"]["sha256"]))
+    return found
 
 
 def content_problems(version, artifacts, published):
@@ -244,7 +267,9 @@ def early_check(workspace, gate, version, policy=None, approver=None, operator=N
     problems += found
     result["digests"] = dict(hashed)
     published = [upload_digests(workspace, version),
-                 share_digests(published_files, decode_sidecars(published_sidecars), published_on)]
+                 share_digests(published_files, decode_sidecars(published_sidecars), published_on),
+                 # From Beta on: what the earlier gates approved is what this run must deploy.
+                 statement_digests(workspace, version, GATES[:GATES.index(gate)])]
     problems += content_problems(version, hashed, published)
     result["problems"] = problems
     return result

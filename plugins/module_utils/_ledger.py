@@ -33,7 +33,7 @@ import re
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _time
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, check_field, check_gate, check_version)
+    ValidationError, check_approver, check_field, check_gate, check_version)
 
 LOG_DIR = "logs"
 LOCK_NAME = ".task_execution.lock"
@@ -269,6 +269,9 @@ def append(workspace, fields, now=None, signer=None):
 
 def next_line(records, fields, now=None):
     """``(path name, line)`` of the record that would follow ``records`` now."""
+    # New records only: a record already in the chain is read as it was written.
+    if "approver" in fields:
+        check_approver(fields["approver"])
     timestamp = format_timestamp(now or datetime.datetime.now().astimezone())
     if records and _time.parse(timestamp) < _time.parse(records[-1].timestamp):
         raise LedgerError(

@@ -26,6 +26,20 @@ _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$"
 BOM = "\ufeff"
 
 
+# A value a person typed (a reason, a note, a name) is text in the document, never markup: no
+# raw HTML (<script>, <img onerror=...>), no link or image ([x](javascript:...), <javascript:...>),
+# no code span that swallows the rest of the line. '&' first, so the entities stay entities.
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\\", "\\\\"), ("`", "\\`"),
+            ("[", "\\["), ("]", "\\]"))
+
+
+def escape(text):
+    """``text`` as Markdown that renders it as itself (HTML and link syntax made inert)."""
+    for raw, escaped in _ESCAPES:
+        text = text.replace(raw, escaped)
+    return text
+
+
 class Document(object):
     """A Markdown text as lines, remembering its newline style and byte order mark."""
 

@@ -33,7 +33,7 @@ import re
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _signing, _time
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, check_field, check_gate, check_version, resolve_in_workspace)
+    ValidationError, check_approver, check_field, check_gate, check_version, resolve_in_workspace)
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://routing-ml.invalid/stage9-approval/v1"
@@ -120,7 +120,7 @@ def build(gate, version, status, approver, role, reason, policy, evidence, subje
             raise ValidationError("statement subject %r is named twice" % (name,))
         subject.append({"name": name, "digest": {"sha256": _checksum.parse_digest(item[1], "sha256 of %s" % name)}})
     predicate = {
-        "approver": check_field("approver", approver),
+        "approver": check_approver(approver),
         "evidence": _check_relative("evidence folder", evidence),
         "gate": check_gate(gate),
         "namespace": _signing.role_namespace(check_field("role", role)),

@@ -18,9 +18,14 @@ import re
 VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$"
 GATES = ("Alpha", "Beta", "GA")
 DATE_PATTERN = r"^[0-9]{8}$"
+# Who approves, unblocks or rolls back: a principal as allowed_signers enrols it and as AWX
+# names a user (letters, digits, '.', '_', '@', '+', '-'; 64 at most). The one rule for every
+# name that is recorded or written into Markdown (roles/gate/meta/argument_specs.yml).
+APPROVER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
 
 _VERSION_RE = re.compile(VERSION_PATTERN)
 _DATE_RE = re.compile(DATE_PATTERN)
+_APPROVER_RE = re.compile(APPROVER_PATTERN)
 
 
 class ValidationError(ValueError):
@@ -61,6 +66,19 @@ def check_field(name, value):
     if any(c in value for c in "|\r\n\t\x00"):
         raise ValidationError(
             "%s %r must be one line without '|', tabs or control characters" % (name, value))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("%s %r is not UTF-8 text (it was given in another encoding)" % (name, value))
+    return value
+
+
+def check_approver(value, name="approver"):
+    """A name that approves (``APPROVER_PATTERN``), or ``ValidationError`` naming it."""
+    check_field(name, value)
+    if not _APPROVER_RE.fullmatch(value):
+        raise ValidationError("%s %r is not a name as allowed_signers enrols it: expected %s" % (
+            name, value, APPROVER_PATTERN))
     return value
 
 

@@ -153,9 +153,9 @@ def edit(doc, params):
             changed.append(params["digest_section"])
     for item in params["highlights"]:
         link = check_field("link", item["link"])
-        line = "- [%s](%s)" % (check_field("text", item["text"]), link)
+        line = "- [%s](%s)" % (_markdown.escape(check_field("text", item["text"])), link)
         if item["note"]:
-            line += " " + check_field("note", item["note"])
+            line += " " + _markdown.escape(check_field("note", item["note"]))
         key = "](%s)" % link
         if doc.upsert_line(params["highlights_section"], lambda text, key=key: key in text, line):
             if params["highlights_section"] not in changed:
@@ -164,8 +164,8 @@ def edit(doc, params):
     if rollback:
         parse_timestamp(rollback["timestamp"], what="rollback timestamp")
         row = [check_field("timestamp", rollback["timestamp"]), check_version(rollback["from_version"]),
-               check_version(rollback["to_version"]), check_field("result", rollback["result"]),
-               rollback["note"] and check_field("note", rollback["note"])]
+               check_version(rollback["to_version"]), _markdown.escape(check_field("result", rollback["result"])),
+               rollback["note"] and _markdown.escape(check_field("note", rollback["note"]))]
         if doc.upsert_table_rows(params["rollback_section"], ROLLBACK_HEADER, [row]):
             changed.append(params["rollback_section"])
     return changed

@@ -103,3 +103,32 @@ def test_table_cells_with_pipes_are_refused():
 @pytest.mark.parametrize("text", ["", "\n", "no newline", "a\n\n\n", "\ufeffa\r\nb\r\n", "a\x0cb\u2028c\n"])
 def test_round_trip_is_exact(text):
     assert Document(text).text() == text
+
+
+# --------------------------------------------------------------------------- escaping (issue 23)
+
+from ansible_collections.routing_ml.deploy.plugins.module_utils._markdown import escape  # noqa: E402
+
+
+@pytest.mark.parametrize("raw, escaped", [
+    ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ('<img src=x onerror="alert(1)">', '&lt;img src=x onerror="alert(1)"&gt;'),
+    ("[click](javascript:alert(1))", "\\[click\\](javascript:alert(1))"),
+    ("<javascript:alert(1)>", "&lt;javascript:alert(1)&gt;"),
+    ("![x](http://evil/x.png)", "!\\[x\\](http://evil/x.png)"),
+    ("`code", "\\`code"),
+    ("a \\<b>", "a \\\\&lt;b&gt;"),
+    ("CHG-1 & &lt;", "CHG-1 &amp; &amp;lt;"),
+    ("CHG-42 users report errors (targets 1.4.0, 1.3.2)", "CHG-42 users report errors (targets 1.4.0, 1.3.2)"),
+])
+def test_escape_makes_html_and_links_inert(raw, escaped):
+    assert escape(raw) == escaped
+    assert "<" not in escape(raw) and "](" not in escape(raw).replace("\\](", "")
+
+
+def test_an_escaped_row_is_one_table_row_and_idempotent():
+    doc = Document("# Notes\n\n## Rollback\n")
+    row = ["2025-10-03T14:02:11+09:00", "1.5.0", "1.4.0", "verified", escape("GA: <script>x</script> [a](javascript:b)")]
+    assert doc.upsert_table_rows("Rollback", ["Time", "From", "To", "Result", "Note"], [row])
+    assert not doc.upsert_table_rows("Rollback", ["Time", "From", "To", "Result", "Note"], [row])
+    assert "<script>" not in doc.text() and "&lt;script&gt;x&lt;/script&gt; \\[a\\](javascript:b)" in doc.text()

@@ -126,9 +126,16 @@ def release(workspace, keys):
     _ledger.append(str(root), dict(gate="Alpha", status="Next Stage Ready", version="1.4.0", approver="QA-KIM",
                                    operator="deploy-bot", reason="smoke tests passed", approval=approval,
                                    evidence=folder, manifest_sha256=plan.manifest_sha256), now=at(3, 10))
-    _ledger.append(str(root), dict(gate="Beta", status="Next Stage Ready", version="1.4.0", approver=APPROVER,
-                                   reason=REASON, evidence="deliverables/onboarding_evidence/Stage9_Beta_20251004",
-                                   manifest_sha256="c" * 64), now=at(4, 14, 5))
+    # A name with markup is refused for a new record now (APPROVER_PATTERN); a ledger written
+    # before that rule is still read, and the report must escape what it holds.
+    original = _ledger.check_approver
+    _ledger.check_approver = lambda value: value
+    try:
+        _ledger.append(str(root), dict(gate="Beta", status="Next Stage Ready", version="1.4.0", approver=APPROVER,
+                                       reason=REASON, evidence="deliverables/onboarding_evidence/Stage9_Beta_20251004",
+                                       manifest_sha256="c" * 64), now=at(4, 14, 5))
+    finally:
+        _ledger.check_approver = original
     _ledger.append(str(root), dict(gate="Beta", status="Rolled Back", version="1.4.0", approver="DEPLOY-LEE",
                                    operator="deploy-bot", reason="CHG-1234 users report errors", target="1.3.2",
                                    outcome="verified", evidence="logs/deploy/rollback_1.4.0_*.json",

@@ -53,3 +53,24 @@ def test_paths_that_escape_the_workspace_are_refused(tmp_path):
         with pytest.raises(v.ValidationError) as exc:
             v.resolve_in_workspace(str(workspace), bad)
         assert repr(bad) in str(exc.value)
+
+
+# --------------------------------------------------------------------------- approver names (issue 23)
+
+@pytest.mark.parametrize("name", ["QA-KIM", "DEPLOY-LEE", "OWNER-PARK", "deploy-bot", "kim.qa@corp", "a", "A1+ci"])
+def test_check_approver_takes_enrolled_style_names(name):
+    assert v.check_approver(name) == name
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "QA<img src=x onerror=alert(1)>", "javascript:alert(1)",
+                                  "QA KIM", "-QA", ".QA", "QA|KIM", "", " QA", "x" * 65, "QA\udcff"])
+def test_check_approver_refuses_markup_and_names_the_value(name):
+    with pytest.raises(v.ValidationError) as exc:
+        v.check_approver(name)
+    assert repr(name) in str(exc.value)
+
+
+def test_check_field_refuses_text_that_is_not_utf8():
+    # What Ansible makes of a non-UTF-8 command-line value: lone surrogates.
+    with pytest.raises(v.ValidationError, match="reason 'CHG-1 \\\\udcff' is not UTF-8 text"):
+        v.check_field("reason", "CHG-1 \udcff")
