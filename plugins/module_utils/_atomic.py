@@ -96,11 +96,17 @@ def read_text(path, default=None):
     """File content as text (a byte order mark kept), or ``default`` when it does not exist."""
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
+            data = handle.read()
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT and default is not None:
             return default
         raise
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A codec's traceback names neither the file nor what to do about it.
+        raise ValidationError("%s is not UTF-8 text (byte 0x%02x at offset %d): save it as UTF-8" % (
+            path, data[exc.start], exc.start))
 
 
 def _fsync_dir(directory):

@@ -165,14 +165,26 @@ def content_problems(version, artifacts, published):
     problems = []
     for name, digest in artifacts:
         seen = {}
+        agree = [place[name][0] for place in published if name in place and place[name][1] == digest]
         for place in published:
             if name in place and place[name][1] != digest:
                 where, old = place[name]
                 seen.setdefault(old, []).append(where)
         for old in sorted(seen):
-            problems.append(
-                "%s of version %s was published with sha256 %s (%s), but the workspace's %s has "
-                "sha256 %s: %s" % (name, version, old, "; ".join(seen[old]), name, digest, NEW_VERSION_HINT))
+            if agree:
+                # The workspace holds what was published (a record says so); the side that
+                # differs is the other one, and it is named as such.
+                problems.append(
+                    "%s of version %s at %s has sha256 %s, but the version was published with sha256 %s "
+                    "(%s), which the workspace's %s has too: the copy at %s was changed after it was "
+                    "published; put the published file back there (a version's content is fixed once "
+                    "its digests are published)" % (
+                        name, version, "; ".join(seen[old]), old, digest, "; ".join(agree), name,
+                        "; ".join(seen[old])))
+            else:
+                problems.append(
+                    "%s of version %s was published with sha256 %s (%s), but the workspace's %s has "
+                    "sha256 %s: %s" % (name, version, old, "; ".join(seen[old]), name, digest, NEW_VERSION_HINT))
     return problems
 
 

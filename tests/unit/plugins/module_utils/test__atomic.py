@@ -240,3 +240,11 @@ def test_exclusive_lock_makes_a_second_holder_wait(tmp_path):
     assert inside.wait(10), "the second holder got in once the first let go"
     thread.join()
     assert os.path.isfile(lock)
+
+
+def test_read_text_refuses_a_file_that_is_not_utf8_naming_it(tmp_path):
+    path = tmp_path / "release_notes_2025-09-29.md"
+    path.write_bytes("# 릴리즈 노트\n".encode("euc-kr"))
+    with pytest.raises(ValidationError) as exc:
+        _atomic.read_text(str(path))
+    assert str(path) in str(exc.value) and "is not UTF-8 text" in str(exc.value)

@@ -245,6 +245,20 @@ def test_a_digest_published_before_that_differs_is_refused_naming_both():
     assert len(_gate_checks.content_problems("1.4.0", [("app.zip", new)], split)) == 2
 
 
+def test_a_share_copy_changed_after_publishing_is_named_as_the_side_that_differs():
+    """Issue 23: the workspace and its upload record agree; the share's file and a recomputed
+    sidecar do not. The message blames the share and says not to rebuild."""
+    good, evil = sha(b"published"), sha(b"replaced")
+    published = [{"app.exe": ("logs/deploy/upload_1.4.0.json", good)}, {"app.exe": ("nas1:/s/app.exe.sha256", evil)}]
+    problems = _gate_checks.content_problems("1.4.0", [("app.exe", good)], published)
+    assert problems == ["app.exe of version 1.4.0 at nas1:/s/app.exe.sha256 has sha256 %s, but the version was "
+                        "published with sha256 %s (logs/deploy/upload_1.4.0.json), which the workspace's app.exe "
+                        "has too: the copy at nas1:/s/app.exe.sha256 was changed after it was published; put the "
+                        "published file back there (a version's content is fixed once its digests are published)"
+                        % (evil, good)]
+    assert "build it as a new version" not in problems[0]
+
+
 def write_upload(workspace, digests, version="1.4.0"):
     record = _records.build("upload", version, "2025-10-03T14:00:00+09:00", after="nas1:/share/releases/" + version,
                             digests=digests)
