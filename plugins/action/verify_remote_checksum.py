@@ -24,6 +24,7 @@ ARGUMENT_SPEC = dict(
     src=dict(type="path"),
     checksum=dict(type="str"),
     sidecar=dict(type="path"),
+    expected_from=dict(type="str"),
 )
 
 
@@ -47,6 +48,9 @@ class ActionModule(ActionBase):
             actual = remote["checksum"].lower()
             result.update(changed=False, path=path, expected=expected, checksum=actual,
                           size=remote.get("size"))
+            if actual != expected and args["expected_from"]:
+                raise AnsibleActionFail("%s on %s has sha256 %s, but %s has sha256 %s" % (
+                    path, self._host_name(task_vars), actual, args["expected_from"], expected), result=result)
             if actual != expected:
                 raise AnsibleActionFail(
                     "SHA256 mismatch for %s on %s: expected %s, actual %s" % (

@@ -39,6 +39,7 @@ ARGUMENT_SPEC = dict(
     link=dict(type="str", default="current"),
     staging=dict(type="path", required=True),
     bundle=dict(type="path"),
+    bundle_sha256=dict(type="str"),
     workspace=dict(type="path", required=True),
     command=dict(type="list", elements="str", default=["/usr/sbin/nginx"]),
     service=dict(type="str", default="nginx"),
@@ -106,7 +107,7 @@ class ActionModule(ActionBase):
     def _bundle(self, args):
         try:
             if args["bundle"]:
-                return _stage.stage_locked(args["bundle"], args["staging"])
+                return _stage.stage_locked(args["bundle"], args["staging"], args["bundle_sha256"])
             return _stage.staged(args["staging"])
         except (ValidationError, IOError, OSError, zipfile.BadZipfile) as exc:
             raise AnsibleActionFail("cannot stage the bundle %s: %s" % (args["bundle"] or args["staging"], to_native(exc)))

@@ -82,10 +82,19 @@ class Share(object):
             raise
         return digest.hexdigest()
 
-    def put(self, local, remote, expected, check_mode=False):
-        """Copy ``local`` (whose SHA256 is ``expected``) to ``remote``. Returns True when changed."""
-        if self.sha256(remote) == expected:
+    def put(self, local, remote, expected, check_mode=False, write_once=False):
+        """Copy ``local`` (whose SHA256 is ``expected``) to ``remote``. Returns True when changed.
+
+        The copy read back must have ``expected``, so a ``local`` that changed since its digest
+        was taken is refused before the rename. ``write_once``: a ``remote`` that exists with
+        another digest is refused, never replaced."""
+        found = self.sha256(remote)
+        if found == expected:
             return False
+        if write_once and found is not None:
+            raise ValidationError(
+                "%s is already published with sha256 %s; this run's file has sha256 %s: a published file "
+                "is never replaced (publish the change under a new version)" % (remote, found, expected))
         if check_mode:
             return True
         folder = ntpath.dirname(remote)

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -15,6 +17,30 @@ import zipfile
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _tree
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError, is_within
+
+
+def _check_members(archive, root):
+    for member in archive.infolist():
+        target = os.path.join(root, member.filename)
+        if os.path.isabs(member.filename) or not is_within(target, root) or (member.external_attr >> 28) == 0xA:
+            raise ValidationError("bundle member %r would land outside the bundle" % member.filename)
+
+
+def zip_manifest(src):
+    """``{relative path: sha256}`` of the files the bundle zip ``src`` (a path or a file object)
+    holds: what its unpacked tree must be, taken from the zip itself and never from a cache."""
+    found = {}
+    with zipfile.ZipFile(src) as archive:
+        _check_members(archive, os.sep + "bundle")
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            digest = hashlib.sha256()
+            with archive.open(member) as data:
+                for chunk in iter(lambda: data.read(1024 * 1024), b""):
+                    digest.update(chunk)
+            found[member.filename] = digest.hexdigest()
+    return found
 
 
 def unpack(src, dest):
@@ -25,10 +51,7 @@ def unpack(src, dest):
     tmp = tempfile.mkdtemp(prefix=".%s." % os.path.basename(dest), dir=parent)
     try:
         with zipfile.ZipFile(src) as archive:
-            for member in archive.infolist():
-                target = os.path.join(tmp, member.filename)
-                if os.path.isabs(member.filename) or not is_within(target, tmp) or (member.external_attr >> 28) == 0xA:
-                    raise ValidationError("bundle member %r would land outside the bundle" % member.filename)
+            _check_members(archive, tmp)
             archive.extractall(tmp)
         # mkdtemp makes the folder private; the web servers that get a mirror of it must read it.
         os.chmod(tmp, 0o755)
@@ -40,25 +63,54 @@ def unpack(src, dest):
         raise
 
 
-def stage(src, dest):
-    """Unpack ``src`` into ``dest`` unless the cache already holds it: ``{changed, manifest,
-    count, sha256}``, ``manifest`` in the sidecar format, ``sha256`` that of its text.
+def read_pinned(src, sha256=None):
+    """The bytes of the bundle zip ``src``, read once, and their SHA256; ValidationError when
+    ``sha256`` (the digest the run pinned at its start) is given and the bytes differ. What is
+    unpacked and hashed afterwards is these bytes, so the file can no longer change under them."""
+    with open(src, "rb") as handle:
+        data = handle.read()
+    digest = _checksum.sha256_bytes(data)
+    if sha256 and digest != sha256.lower():
+        raise ValidationError(
+            "the bundle %s has sha256 %s, but this run deploys sha256 %s (pinned when it started, from the "
+            "published and approved digests): it changed during the run; nothing was staged" % (src, digest, sha256))
+    return data, digest
 
+
+def _tree_or_none(dest):
+    try:
+        return _tree.tree_manifest(dest)
+    except ValidationError:
+        return None
+
+
+def stage(src, dest, sha256=None):
+    """Unpack ``src`` into ``dest`` unless the cache already holds exactly its files:
+    ``{changed, manifest, count, sha256, source_sha256}``, ``manifest`` in the sidecar format
+    (taken from the zip, never from the cache), ``sha256`` that of its text.
+
+    The cache is verified against the zip at every call: a file edited, added or removed in it
+    is unpacked again. ``sha256`` pins the zip's own digest (``read_pinned``).
     Raises ValidationError, IOError/OSError or zipfile.BadZipfile."""
     dest = dest.rstrip(os.sep)
-    manifest_file, source_file = dest + ".manifest.sha256", dest + ".source.sha256"
-    digest = _checksum.sha256_file(src)[0]
-    # The sidecars outlive a removed cache folder (rm -rf <dest>): without the folder, unpack again.
-    changed = (_atomic.read_text(source_file, default="").strip() != digest or not os.path.isfile(manifest_file)
-               or not os.path.isdir(dest))
+    data, digest = read_pinned(src, sha256)
+    expected = zip_manifest(io.BytesIO(data))
+    changed = _tree_or_none(dest) != expected
     if changed:
-        unpack(src, dest)
-        text = _tree.manifest_text(_tree.tree_manifest(dest))
-        _atomic.write_text_atomic(manifest_file, text)
-        _atomic.write_text_atomic(source_file, digest + "\n")
-    else:
-        text = _atomic.read_text(manifest_file)
-    return described(text, changed)
+        unpack(io.BytesIO(data), dest)
+    text = _tree.manifest_text(expected)
+    # For a reader of the cache; nothing trusts these two files.
+    for path, content in ((dest + ".manifest.sha256", text), (dest + ".source.sha256", digest + "\n")):
+        if _atomic.read_bytes(path) != content.encode("utf-8"):
+            _atomic.write_text_atomic(path, content)
+    return dict(described(text, changed), source_sha256=digest)
+
+
+def bundle_manifest(src, sha256=None):
+    """``described`` of the bundle zip ``src`` (pinned by ``sha256`` when given), unpacking
+    nothing: what a node serving it must hold."""
+    data, digest = read_pinned(src, sha256)
+    return dict(described(_tree.manifest_text(zip_manifest(io.BytesIO(data)))), source_sha256=digest)
 
 
 def described(text, changed=False):
@@ -66,13 +118,13 @@ def described(text, changed=False):
     return dict(changed=changed, manifest=text, count=len(text.splitlines()), sha256=_tree.text_sha256(text))
 
 
-def stage_locked(src, dest):
+def stage_locked(src, dest, sha256=None):
     """``stage`` under an exclusive lock beside ``dest``: the workers of one play (one per
     node) stage the same bundle at once, and only the first unpacks it."""
     # Several workers may make the parent at once.
     os.makedirs(os.path.dirname(dest.rstrip(os.sep)), exist_ok=True)
     with _atomic.exclusive_lock(dest.rstrip(os.sep) + ".lock"):
-        return stage(src, dest)
+        return stage(src, dest, sha256)
 
 
 def staged(dest):

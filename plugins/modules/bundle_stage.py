@@ -14,9 +14,12 @@ description:
   - Unpacks a bundle zip into O(dest) through a temporary folder renamed into place, so the
     cache is never half-unpacked, and writes the tree's manifest beside it
     (C(<dest>.manifest.sha256), sidecar format) with the zip's SHA256 in C(<dest>.source.sha256).
-  - When the cache already holds this zip (same SHA256), nothing is unpacked or hashed again;
-    the stored manifest is returned. This keeps an unchanged re-deploy cheap. When O(dest) itself is
-    missing, the zip is unpacked again; files edited inside the cache are not detected.
+  - The zip is read once; its manifest is taken from the zip's members, never from the cache.
+    The cache folder is hashed at every call and unpacked again when it does not hold exactly the
+    zip's files (a file edited, added or removed there, or the folder missing), so a cache is never
+    trusted because it exists. An unchanged re-deploy unpacks nothing.
+  - With O(sha256), a zip whose digest differs (it changed since the run pinned it) is refused,
+    naming both digests, and nothing is staged.
   - Refuses members that would land outside O(dest) (absolute paths, C(..), links).
 version_added: 0.1.0
 extends_documentation_fragment:
@@ -33,6 +36,9 @@ options:
     description: The cache folder.
     type: path
     required: true
+  sha256:
+    description: The SHA256 the zip must have (the digest the run pinned at its start).
+    type: str
 attributes:
   check_mode:
     support: none
@@ -67,6 +73,11 @@ sha256:
   returned: success
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+source_sha256:
+  description: SHA256 of the zip that was staged.
+  returned: success
+  type: str
+  sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
 """
 
 import zipfile
@@ -80,12 +91,13 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils._validation impo
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(src=dict(type="path", required=True), dest=dict(type="path", required=True)),
+        argument_spec=dict(src=dict(type="path", required=True), dest=dict(type="path", required=True),
+                           sha256=dict(type="str")),
         supports_check_mode=False,
     )
     src, dest = module.params["src"], module.params["dest"].rstrip("/")
     try:
-        result = _stage.stage(src, dest)
+        result = _stage.stage(src, dest, module.params["sha256"])
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError, zipfile.BadZipfile) as exc:

@@ -30,15 +30,33 @@ author:
   - Routing ML Release Engineering (@routing-ml-release)
 options:
   src:
-    description: The file or folder on the controller.
+    description: The file or folder on the controller. Required unless O(content) is given.
     type: path
-    required: true
   dest:
     description: The UNC path of the target file or folder, C(\\server\share\folder\name).
     type: str
     required: true
   mirror:
     description: With a folder O(src), delete files under O(dest) that O(src) does not have.
+    type: bool
+    default: false
+  content:
+    description: Text to write to O(dest) in place of a file O(src) (a sidecar made from a pinned digest).
+    type: str
+  manifest:
+    description:
+      - With a folder O(src), the files it must hold (sidecar format, C(<sha256>  <relative path>)
+        lines): only these are copied, each read back and compared with its digest here before
+        it is renamed into place, so a file that differs from the manifest is refused.
+    type: str
+  sha256:
+    description:
+      - The SHA256 a file O(src) must have (a digest pinned earlier). The copy is read back and
+        compared with it before it is renamed into place, so a file that changed since is refused
+        and the target is left as it was.
+    type: str
+  write_once:
+    description: A target file that exists with another SHA256 is refused, naming both digests, instead of replaced.
     type: bool
     default: false
 attributes:
@@ -81,7 +99,9 @@ deleted:
   sample: [assets/old-1a2b3c4d.js]
 """
 
+import ntpath
 import os
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
@@ -93,12 +113,14 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils._validation impo
 def run(module):
     params = module.params
     dest = _smb.check_unc(params["dest"], "dest")
+    if params["content"] is not None:
+        return put_content(module, dest)
     src = params["src"]
     if not os.path.exists(src):
         raise ValidationError("src %s does not exist" % src)
     manifest = None
     if os.path.isdir(src):
-        manifest = _tree.tree_manifest(src)
+        manifest = _tree.parse_manifest(params["manifest"]) if params["manifest"] else _tree.tree_manifest(src)
         for rel in manifest:
             _smb.check_relative(rel)  # every name before connecting, so before the first write
     share = _smb.Share(_smb.server_of(dest), params["port"], params["username"], params["password"],
@@ -111,19 +133,38 @@ def run(module):
                 os.path.join(src, *rel.split("/")), _smb.join(dest, rel), manifest[rel], module.check_mode)]
             deleted = []
         return dict(changed=bool(copied or deleted), copied=copied, deleted=deleted)
-    digest = _checksum.sha256_file(src)[0]
-    changed = share.put(src, dest, digest, module.check_mode)
+    digest = _checksum.parse_digest(params["sha256"], "sha256") if params["sha256"] else _checksum.sha256_file(src)[0]
+    changed = share.put(src, dest, digest, module.check_mode, params["write_once"])
     return dict(changed=changed, checksum=digest, copied=[os.path.basename(src)] if changed else [], deleted=[])
+
+
+def put_content(module, dest):
+    params = module.params
+    data = params["content"].encode("utf-8")
+    digest = _checksum.sha256_bytes(data)
+    share = _smb.Share(_smb.server_of(dest), params["port"], params["username"], params["password"],
+                       params["encrypt"])
+    with tempfile.NamedTemporaryFile(prefix=".share_copy.") as local:
+        local.write(data)
+        local.flush()
+        changed = share.put(local.name, dest, digest, module.check_mode, params["write_once"])
+    return dict(changed=changed, checksum=digest, copied=[ntpath.basename(dest)] if changed else [], deleted=[])
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            src=dict(type="path", required=True),
+            src=dict(type="path"),
             dest=dict(type="str", required=True),
             mirror=dict(type="bool", default=False),
+            content=dict(type="str"),
+            manifest=dict(type="str"),
+            sha256=dict(type="str"),
+            write_once=dict(type="bool", default=False),
             **smb_spec(),
         ),
+        required_one_of=[("src", "content")],
+        mutually_exclusive=[("src", "content"), ("content", "sha256")],
         supports_check_mode=True,
     )
     if not _smb.HAS_SMB:

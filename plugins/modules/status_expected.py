@@ -50,9 +50,17 @@ options:
       - The controller's cache of staged bundles (the common role's C(routing_ml_stage)); a
         version's bundle is looked for at C(<stage>/frontend/<version>).
     type: path
+  bundle:
+    description:
+      - The frontend bundle of a version, relative to O(workspace), with C({version}) in it. A web
+        node is judged against the manifest of this zip, taken from the zip itself when its SHA256
+        is the one the newest signed statement of the version (else its upload record) names;
+        never against the staged cache.
+    type: str
+    default: build/frontend/RoutingMLFrontend_{version}.zip
   manifests:
     description:
-      - Whether to return the staged manifest of every expected web version (RV(manifests)), for
+      - Whether to return the approved manifest of every expected web version (RV(manifests)), for
         IIS nodes, whose check takes the manifest itself.
     type: bool
     default: false
@@ -108,13 +116,14 @@ ledger_head:
 """
 
 import os
+import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _lock, _stage, _status
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _gate_checks, _ledger, _lock, _stage, _status
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, real_workspace, workspace_spec)
+    GATES, ValidationError, real_workspace, workspace_spec)
 
 
 def host_facts(hosts, groups):
@@ -141,6 +150,24 @@ def staged_manifest(stage, version):
         return None, None
 
 
+def approved_manifest(workspace, pattern, version):
+    """``(described manifest, None)`` of ``version``'s bundle in the workspace, pinned to the
+    digest its newest signed statement (else its upload record) names; ``(None, why)`` when
+    there is no such digest or zip, or the zip is not the approved one."""
+    name = os.path.basename(pattern.replace("{version}", version))
+    approved = _gate_checks.statement_digests(workspace, version, reversed(GATES)).get(name) or \
+        _gate_checks.upload_digests(workspace, version).get(name)
+    path = os.path.join(workspace, pattern.replace("{version}", version))
+    if not approved or not os.path.isfile(path):
+        return None, None
+    try:
+        return _stage.bundle_manifest(path, approved[1]), None
+    except ValidationError:
+        return None, "the workspace's %s is not the bundle %s approved (sha256 %s)" % (path, approved[0], approved[1])
+    except (IOError, OSError, zipfile.BadZipfile) as exc:
+        return None, "cannot read %s: %s" % (path, to_native(exc))
+
+
 def lock_state(lock_dir, environment):
     """``(deploying, description)``: an unreadable lock counts as held, a stale one as free."""
     if not lock_dir or not environment:
@@ -161,6 +188,7 @@ def main():
             hosts=dict(type="list", elements="str", required=True),
             groups=dict(type="dict", required=True),
             stage=dict(type="path"),
+            bundle=dict(type="str", default="build/frontend/RoutingMLFrontend_{version}.zip"),
             manifests=dict(type="bool", default=False),
             policy=dict(type="dict"),
             lock_dir=dict(type="path"),
@@ -183,15 +211,23 @@ def main():
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot read the workspace's records: %s" % to_native(exc))
-    manifests = {}
+    manifests, approved = {}, {}
     for entry in expected.values():
-        folder, digest = staged_manifest(params["stage"], entry["expected_version"])
-        if entry["role"] == "web" and entry["manifest_sha256"] is None:
-            entry["manifest_sha256"] = digest
-        # A bundle staged since under the same version is not what was deployed: no names from it.
+        version = entry["expected_version"]
+        if entry["role"] == "web" and version and version not in approved:
+            approved[version] = approved_manifest(workspace, params["bundle"], version)
+        bundle, why = approved.get(version) or (None, None)
+        if entry["role"] == "web" and bundle is not None:
+            # What was approved, whatever a record or the cache says.
+            entry["manifest_sha256"] = bundle["sha256"]
+        elif entry["role"] == "web" and why:
+            entry["manifest_sha256"] = None
+            entry["untrusted"] = why
+        folder, digest = staged_manifest(params["stage"], version)
+        # A cache that differs from the approved bundle names no file.
         entry["staging"] = folder if digest and digest == entry["manifest_sha256"] else None
-        if params["manifests"] and entry["role"] == "web" and entry["staging"]:
-            manifests[entry["expected_version"]] = _stage.staged(folder)["manifest"]
+        if params["manifests"] and entry["role"] == "web" and bundle is not None:
+            manifests[version] = bundle["manifest"]
     module.exit_json(changed=False, hosts=expected, manifests=manifests, deploying=deploying, lock=lock,
                      ledger_head=records[-1].digest if records else None)
 

@@ -40,6 +40,11 @@ options:
   sidecar:
     description: A controller-side C(.sha256) sidecar; its digest for the remote file's name is expected.
     type: path
+  expected_from:
+    description:
+      - What holds the expected digest, for the failure message, which then names both sides
+        (C(<path> on <host> has sha256 <actual>, but <expected_from> has sha256 <expected>)).
+    type: str
 attributes:
   action:
     details: Runs on the controller and asks the host for the digest.

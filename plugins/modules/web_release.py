@@ -54,6 +54,12 @@ options:
   bundle:
     description: The bundle zip on the controller, staged into O(staging) first; without it O(staging) must be staged already.
     type: path
+  bundle_sha256:
+    description:
+      - The SHA256 O(bundle) must have: the digest the run pinned at its start. A zip that changed
+        since is refused before the node is asked anything. The staged tree is verified against the
+        zip either way (M(routing_ml.deploy.bundle_stage)).
+    type: str
   workspace:
     description: The release workspace; the record goes to C(logs/deploy/).
     type: path

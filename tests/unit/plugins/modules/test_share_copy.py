@@ -205,6 +205,60 @@ def test_a_share_that_stores_other_bytes_is_caught_and_nothing_replaces_the_targ
         "the target is untouched and the temporary copy is removed"
 
 
+def test_write_once_refuses_other_bytes_under_a_published_name_naming_both_digests(run_module, share, installer):
+    target = os.path.join(share.root, "releases", "1.4.0", "RoutingMLInstaller_1.4.0.exe")
+    os.makedirs(os.path.dirname(target))
+    with open(target, "wb") as handle:
+        handle.write(b"an older build")
+    failed, result = copy(run_module, installer, INSTALLER_UNC, write_once=True)
+    assert failed
+    assert result["msg"] == (
+        "%s is already published with sha256 %s; this run's file has sha256 %s: a published file is never "
+        "replaced (publish the change under a new version)" % (
+            INSTALLER_UNC, hashlib.sha256(b"an older build").hexdigest(), hashlib.sha256(INSTALLER).hexdigest()))
+    assert open(target, "rb").read() == b"an older build" and share.writes == []
+    os.unlink(target)
+    failed, result = copy(run_module, installer, INSTALLER_UNC, write_once=True)
+    assert not failed and result["changed"]
+    failed, result = copy(run_module, installer, INSTALLER_UNC, write_once=True)
+    assert not failed and not result["changed"], "the same bytes again are no change"
+
+
+def test_a_source_that_changed_since_its_digest_was_pinned_is_refused_before_the_rename(run_module, share, installer):
+    pinned = hashlib.sha256(INSTALLER).hexdigest()
+    installer.write_bytes(b"swapped after the pin")
+    failed, result = copy(run_module, installer, INSTALLER_UNC, sha256=pinned)
+    assert failed and "expected %s, actual %s" % (pinned, hashlib.sha256(b"swapped after the pin").hexdigest()) \
+        in result["msg"]
+    assert on_share(share) == {}, "no target and no temporary copy left"
+
+
+def test_content_writes_a_sidecar_made_here(run_module, share):
+    sidecar = INSTALLER_UNC + ".sha256"
+    text = "%s  RoutingMLInstaller_1.4.0.exe\n" % hashlib.sha256(INSTALLER).hexdigest()
+    failed, result = run_module(share_copy, dict(content=text, dest=sidecar), check_mode=False)
+    assert not failed and result["changed"] and result["copied"] == ["RoutingMLInstaller_1.4.0.exe.sha256"]
+    assert on_share(share) == {"releases/1.4.0/RoutingMLInstaller_1.4.0.exe.sha256": text.encode()}
+    failed, result = run_module(share_copy, dict(content=text, dest=sidecar), check_mode=False)
+    assert not failed and not result["changed"]
+
+
+def test_a_folder_with_a_manifest_copies_only_its_files_and_refuses_one_that_differs(run_module, share, bundle):
+    manifest = "".join("%s  %s\n" % (hashlib.sha256(data).hexdigest(), name) for name, data in sorted(BUNDLE.items()))
+    (bundle / "extra.js").write_bytes(b"not in the bundle")
+    failed, result = copy(run_module, bundle, LATEST, manifest=manifest, mirror=True)
+    assert not failed, result
+    assert on_share(share, "frontend/latest") == BUNDLE
+    (bundle / "index.html").write_bytes(b"edited in the cache")
+    # The share still holds the bundle's index.html: nothing to copy, nothing refused.
+    failed, result = copy(run_module, bundle, LATEST, manifest=manifest, mirror=True)
+    assert not failed and not result["changed"], result
+    os.unlink(os.path.join(share.root, "frontend", "latest", "index.html"))
+    failed, result = copy(run_module, bundle, LATEST, manifest=manifest, mirror=True)
+    assert failed and "expected %s" % hashlib.sha256(BUNDLE["index.html"]).hexdigest() in result["msg"]
+    assert on_share(share, "frontend/latest") == dict((k, v) for k, v in BUNDLE.items() if k != "index.html")
+
+
 # --- a folder ----------------------------------------------------------------------------------------------
 
 

@@ -5,11 +5,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import hashlib
 import json
 import os
 import zipfile
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _lock, _records, _stage
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger, _lock, _records, _stage, _tree
 from ansible_collections.routing_ml.deploy.plugins.modules import status_expected, status_report
 
 GROUPS = {"all": ["node1", "backend1"], "web": ["node1"], "backend": ["backend1"],
@@ -49,24 +50,58 @@ def test_expectations_come_from_the_records_and_the_ledger(run_module, tmp_path)
     assert result["ledger_head"] == _ledger.read_records(workspace)[-1].digest
 
 
-def test_a_staged_bundle_is_used_only_when_it_is_the_deployed_one(run_module, tmp_path):
+def uploaded(workspace, data):
+    """The version's bundle zip in the workspace and its upload record."""
+    path = os.path.join(workspace, "build", "frontend", "RoutingMLFrontend_1.4.0.zip")
+    os.makedirs(os.path.dirname(path))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("index.html", data)
+    record = _records.build("upload", "1.4.0", "2025-10-03T13:00:00+09:00", after="nas1:/share",
+                            digests={"RoutingMLFrontend_1.4.0.zip": hashlib.sha256(open(path, "rb").read()).hexdigest()})
+    dummy, record_path, dummy, text = _records.write(workspace, record)
+    _records.commit(record_path, text)
+    return path
+
+
+def test_a_node_is_judged_against_the_approved_bundle_never_the_cache(run_module, tmp_path):
     workspace = str(tmp_path)
-    folder = tmp_path / ".stage" / "frontend" / "1.4.0"
-    staged_zip = tmp_path / "bundle.zip"
-    with zipfile.ZipFile(str(staged_zip), "w") as archive:
-        archive.writestr("index.html", b"1.4.0")
-    bundle = _stage.stage(str(staged_zip), str(folder))
+    os.makedirs(os.path.join(workspace, "logs", "deploy"))
+    bundle = _stage.stage(uploaded(workspace, b"1.4.0"), str(tmp_path / ".stage" / "frontend" / "1.4.0"))
     deployed(workspace, bundle["sha256"])
     failed, result = expected(run_module, workspace, stage=str(tmp_path / ".stage"), manifests=True)
     assert not failed, result
-    assert result["hosts"]["node1"]["staging"] == str(folder)
+    assert result["hosts"]["node1"]["staging"] == str(tmp_path / ".stage" / "frontend" / "1.4.0")
     assert result["manifests"] == {"1.4.0": bundle["manifest"]}
-    # Another bundle staged under the same version since: it names nothing.
-    other = str(tmp_path / "other")
-    os.makedirs(other)
-    deployed(other, "cd" * 32)
-    os.rename(str(tmp_path / ".stage"), os.path.join(other, ".stage"))
-    failed, result = expected(run_module, other, stage=os.path.join(other, ".stage"))
+    # A workspace writer edits the cache, its manifest and the sync record's digest: the node
+    # is still judged against the approved zip, and the edited cache names nothing.
+    folder = tmp_path / ".stage" / "frontend" / "1.4.0"
+    (folder / "index.html").write_bytes(b"evil")
+    forged = _tree.manifest_text(_tree.tree_manifest(str(folder)))
+    (tmp_path / ".stage" / "frontend" / "1.4.0.manifest.sha256").write_text(forged)
+    deployed(workspace, _tree.text_sha256(forged))
+    failed, result = expected(run_module, workspace, stage=str(tmp_path / ".stage"), manifests=True)
+    assert result["hosts"]["node1"]["manifest_sha256"] == bundle["sha256"]
+    assert result["hosts"]["node1"]["staging"] is None
+    assert result["manifests"] == {"1.4.0": bundle["manifest"]}
+
+
+def test_a_swapped_bundle_in_the_workspace_leaves_the_node_unjudged_and_says_why(run_module, tmp_path):
+    workspace = str(tmp_path)
+    os.makedirs(os.path.join(workspace, "logs", "deploy"))
+    path = uploaded(workspace, b"1.4.0")
+    deployed(workspace, "ab" * 32)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("index.html", b"evil")
+    failed, result = expected(run_module, workspace)
+    node = result["hosts"]["node1"]
+    assert node["manifest_sha256"] is None
+    assert "is not the bundle logs/deploy/upload_1.4.0.json approved" in node["untrusted"]
+
+
+def test_without_an_approved_bundle_the_record_names_the_manifest(run_module, tmp_path):
+    workspace = str(tmp_path)
+    deployed(workspace, "cd" * 32)
+    failed, result = expected(run_module, workspace, stage=os.path.join(workspace, ".stage"))
     assert result["hosts"]["node1"]["staging"] is None
     assert result["hosts"]["node1"]["manifest_sha256"] == "cd" * 32
 
