@@ -33,6 +33,9 @@ ARGUMENT_SPEC = dict(
     token=dict(type="str", no_log=False),
     reason=dict(type="str"),
     operator=dict(type="str"),
+    # The share the run writes to: the lock's key (one share, one environment, one lock).
+    share=dict(type="str"),
+    force=dict(type="bool", default=False),
 )
 REQUIRED_IF = [("state", "released", ["token"]), ("state", "cleared", ["reason"])]
 
@@ -113,7 +116,7 @@ class ActionModule(ActionBase):
         pid = self._holder_pid()
         if self._task.check_mode:
             # Change nothing, and fail exactly as a real run would when the lock is held.
-            lock, mine = _lock.check(args["dir"], args["environment"], pid=pid)
+            lock, mine = _lock.check(args["dir"], args["environment"], pid=pid, share=args["share"])
             result.update(lock=lock, already_held=mine, stale=False if lock else None, changed=lock is None,
                           msg="check mode: would take the lock of %s" % args["environment"] if lock is None
                           else "this run already holds the lock of %s" % args["environment"])
@@ -122,7 +125,7 @@ class ActionModule(ActionBase):
             args["dir"], args["environment"],
             job=args["job"] if args["job"] is not None else self._default_job(),
             playbook=args["playbook"] if args["playbook"] is not None else self._default_playbook(),
-            purpose=args["purpose"], pid=pid)
+            purpose=args["purpose"], pid=pid, share=args["share"])
         result.update(lock=lock, token=lock["token"], already_held=mine, stale=False, changed=not mine,
                       msg="%s the lock of %s (%s)" % ("already holds" if mine else "took", args["environment"],
                                                       result["lock_path"]))
@@ -166,13 +169,15 @@ class ActionModule(ActionBase):
         if self._task.check_mode:
             # The same checks as a real run, then nothing written.
             _lock.check_clearing(operator, args["reason"])
+            if stale is False and not args["force"]:
+                raise _lock.LockHeld(before, False, path, "check mode: %s" % _lock.describe_held(before, False, path))
             exists = os.path.lexists(path)
             result.update(lock=before, changed=exists,
                           msg="check mode: would clear the lock of %s" % args["environment"] if exists
                           else "no lock of %s is held" % args["environment"])
             return result
-        old = _lock.clear(args["dir"], args["environment"], operator, args["reason"])
-        result.update(lock=old, changed=old is not None)
+        old = _lock.clear(args["dir"], args["environment"], operator, args["reason"], force=args["force"])
+        result.update(lock=old, changed=old is not None, forced=bool(args["force"]) and old is not None)
         if old is None:
             result["msg"] = "no lock of %s is held: nothing cleared, nothing recorded" % args["environment"]
             return result
@@ -181,7 +186,8 @@ class ActionModule(ActionBase):
         else:
             held = "the lock of %s held by %s%s" % (args["environment"], _lock.describe(old), {
                 True: ", its process gone", False: ", its process STILL RUNNING"}.get(stale, ""))
-        result["msg"] = "cleared %s; recorded by %s in %s" % (held, operator, result["history"])
+        result["msg"] = "%s %s; recorded by %s in %s" % (
+            "FORCED: cleared" if args["force"] and stale is False else "cleared", held, operator, result["history"])
         if stale is False:
             self._display.warning(
                 "the lock of %s belonged to pid %s on this controller, which is still running: that run "

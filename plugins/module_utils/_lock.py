@@ -19,6 +19,13 @@ touches a host, naming who holds the environment and since when (docs/formats.md
   is never called stale, because its processes cannot be seen from here. Clearing is
   deliberate: an operator and a reason, recorded in ``lock_history.jsonl`` first.
 - A lock file that cannot be read as a lock counts as held: it is never overwritten.
+- One share, one environment, one lock. The environment a run names is an input (an extra
+  variable can rename it), so the key of the lock is the share the run writes to: the first
+  lock taken for a share pins the share's environment (``share-<digest>.environment``), and a
+  run that names the same share under another environment is refused - it never gets a lock
+  of its own beside the held one. The lock file keeps the environment's readable name.
+- A lock whose process still runs on this controller is not cleared without ``force``, and a
+  forced clearing says so in the history.
 
 Pure Python: no AnsibleModule; the action plugin and the unit tests use it directly.
 """
@@ -30,6 +37,7 @@ __metaclass__ = type
 import datetime
 import errno
 import getpass
+import hashlib
 import json
 import os
 import re
@@ -43,6 +51,7 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils._validation impo
 
 FORMAT = 1
 HISTORY_NAME = "lock_history.jsonl"
+SHARE_PIN = "share-%s.environment"
 ENVIRONMENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # Keys every lock of this format has, and the types they must have.
 REQUIRED_KEYS = {"environment": str, "holder": str, "pid": int, "started": str, "token": str}
@@ -97,6 +106,69 @@ def lock_path(directory, environment):
 
 def history_path(directory):
     return os.path.join(directory, HISTORY_NAME)
+
+
+def share_key(share):
+    """The share's part of the lock's key: the first 16 hex digits of its SHA256."""
+    if not isinstance(share, str) or not share.strip() or "\n" in share:
+        raise ValidationError("share %r is not valid: expected the share the run writes to, one line" % (share,))
+    return hashlib.sha256(share.encode("utf-8")).hexdigest()[:16]
+
+
+def share_pin_path(directory, share):
+    return os.path.join(directory, SHARE_PIN % share_key(share))
+
+
+def _read_pin(path, share):
+    raw = _atomic.read_bytes(path)
+    if raw is None:
+        return None
+    try:
+        pin = json.loads(raw.decode("utf-8"))
+        if not isinstance(pin, dict) or pin.get("share") != share:
+            raise ValueError("it names share %r" % (pin.get("share") if isinstance(pin, dict) else pin,))
+        check_environment(pin.get("environment"))
+    except (UnicodeDecodeError, ValueError, ValidationError) as exc:
+        raise ValidationError("%s is not the environment pin of share %s (%s); it is left alone: look at it "
+                              "before any run takes a lock for that share" % (path, share, exc))
+    return pin
+
+
+def share_environment(directory, environment, share, pin=True, now=None):
+    """Refuse ``environment`` when ``share`` belongs to another: returns the share's pin.
+
+    The first call for a share (with ``pin``) records ``environment`` as the share's, in one
+    atomic publish; a call without ``pin`` (check mode) writes nothing."""
+    check_environment(environment)
+    path = share_pin_path(directory, share)
+    found = _read_pin(path, share)
+    if found is None and pin:
+        entry = {"environment": environment, "share": share, "format": FORMAT, "holder": default_holder(),
+                 "pinned": format_timestamp(now or datetime.datetime.now().astimezone())}
+        data = (json.dumps(entry, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+        _ensure_dir(directory)
+        tmp = _private_name(path, "new")
+        _write_new(tmp, data)
+        try:
+            if _publish(tmp, path, data):
+                _atomic._fsync_dir(directory)
+                return entry
+        finally:
+            os.unlink(tmp)
+        found = _read_pin(path, share)
+    if found is None or found["environment"] == environment:
+        return found
+    other = found["environment"]
+    try:
+        held = read(directory, other)
+    except LockHeld:
+        held = None
+    holding = ("; it is locked now by %s" % describe(held)) if held else ""
+    raise ValidationError(
+        "environment %s is not the environment of share %s: that share is environment %s's (pinned in %s "
+        "since %s)%s. One share, one environment, one deploy lock: an extra variable that renames the "
+        "environment gets no lock of its own; run with the inventory's routing_ml_environment (%s)" % (
+            environment, share, other, path, found.get("pinned"), holding, other))
 
 
 # --- this process, this controller ---------------------------------------------------------
@@ -401,12 +473,15 @@ def _ensure_dir(directory):
         os.chmod(directory, 0o755)
 
 
-def check(directory, environment, pid=None):
+def check(directory, environment, pid=None, share=None):
     """What ``acquire`` would find, changing nothing: ``(lock or None, already_mine)``.
 
-    Raises ``LockHeld`` exactly when ``acquire`` would.
+    Raises ``LockHeld`` exactly when ``acquire`` would (and ``ValidationError`` when ``share``
+    belongs to another environment).
     """
     pid = os.getpid() if pid is None else pid
+    if share is not None:
+        share_environment(directory, environment, share, pin=False)
     path = lock_path(directory, environment)
     lock = _read(path, environment)[0]
     if lock is None:
@@ -416,17 +491,20 @@ def check(directory, environment, pid=None):
     raise LockHeld(lock, is_stale(lock), path)
 
 
-def acquire(directory, environment, job="", playbook="", purpose="", pid=None, now=None, holder=None):
+def acquire(directory, environment, job="", playbook="", purpose="", pid=None, now=None, holder=None, share=None):
     """Take the environment's lock for process ``pid`` (default: this one).
 
     Returns ``(lock, already_mine)``: the new lock, or the one this same process already
     holds, unchanged. Raises ``LockHeld`` naming the holder when another holds it (with
     ``stale`` told), ``LockUnreadable`` when the file is no lock. Creates ``directory``
-    (mode 0755) when it is missing.
+    (mode 0755) when it is missing. With ``share`` (the share the run writes to), refused with
+    ``ValidationError`` when the share is another environment's (``share_environment``).
     """
     pid = os.getpid() if pid is None else pid
     path = lock_path(directory, environment)
     lock = build(environment, pid, job, playbook, purpose, now, holder)
+    if share is not None:
+        share_environment(directory, environment, share, now=now)
     data = text(lock).encode("utf-8")
     _ensure_dir(directory)
     tmp = _private_name(path, "new")
@@ -481,8 +559,12 @@ def check_clearing(operator, reason):
         raise ValidationError("reason %r is a placeholder: say why the lock may be cleared" % (reason,))
 
 
-def clear(directory, environment, operator, reason, now=None):
-    """Remove the lock deliberately, whoever holds it: the old lock, or None when none was held.
+def clear(directory, environment, operator, reason, now=None, force=False):
+    """Remove the lock deliberately: the old lock, or None when none was held.
+
+    A lock whose process still runs on this controller (``is_stale`` False) is refused with
+    ``LockHeld`` unless ``force``: that run would go on without it. A forced clearing is
+    recorded as such (``forced``, ``holder_process``).
 
     ``operator`` and ``reason`` are required, one line each. The history line (who, why, the
     lock as it was) is appended to ``lock_history.jsonl`` and on disk before the lock goes, so
@@ -500,6 +582,13 @@ def clear(directory, environment, operator, reason, now=None):
         lock = {"unreadable": raw[:_KEEP_UNREADABLE].decode("utf-8", "replace"), "problem": exc.problem}
     if raw is None:
         return None
+    stale = is_stale(lock) if "unreadable" not in lock else None
+    if stale is False and not force:
+        raise LockHeld(lock, False, path, (
+            "environment %s is locked by %s (lock file %s). That run is still going on this controller, so "
+            "its lock is not cleared: wait for it to end, or stop it. To clear the lock of a running process "
+            "anyway (it then goes on without the lock, beside the next run), add -e routing_ml_unlock_force=true; "
+            "the clearing is recorded as forced, with the reason" % (environment, describe(lock), path)))
     entry = {
         "time": format_timestamp(now or datetime.datetime.now().astimezone()),
         "environment": environment,
@@ -507,6 +596,8 @@ def clear(directory, environment, operator, reason, now=None):
         "operator": operator,
         "reason": reason,
         "lock": lock,
+        "forced": bool(force),
+        "holder_process": {True: "gone", False: "running"}.get(stale, "unknown"),
     }
     _append_line(history_path(directory), json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n")
     # Only the file that was recorded: a lock released and taken again meanwhile stays.

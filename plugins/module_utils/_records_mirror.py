@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _ledger
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _ledger, _ledger_audit
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, resolve_in_workspace)
 
@@ -268,8 +268,26 @@ def _refuse_conflicts(plan):
                               % "; ".join(plan.conflicts))
 
 
+def check_share(view, share, allowed_signers=None, signatures="off", policy=None):
+    """Refuse the share's records as the auditor would refuse them in the workspace: chain,
+    checkpoints, signed approvals, evidence folders against their manifests, gate order.
+
+    Run on the view before anything is pulled: a record planted on the share (an unsigned
+    append, an extra evidence file) would otherwise be copied in first, and every later run
+    would be refused for a workspace it can no longer repair. ``share`` names the share in the
+    message (the view is only the controller's copy of it)."""
+    try:
+        _ledger_audit.audit(view, allowed_signers=allowed_signers or None, signatures=signatures, policy=policy)
+    except (ValidationError, IOError, OSError) as exc:
+        raise ValidationError(
+            "the share's Stage 9 records at %s do not verify, so nothing was copied and the workspace "
+            "is as it was: %s (the paths are relative to %s; repair the share from a workspace that "
+            "verifies)" % (share, exc, share))
+
+
 def apply_pull(workspace, view, plan):
-    """Copy the plan's ``pull`` list from the share's view into the workspace. Returns the paths."""
+    """Copy the plan's ``pull`` list from the share's view into the workspace. Returns the paths.
+    The caller has checked the view with ``check_share``."""
     _refuse_conflicts(plan)
     return _apply(view, workspace, plan.pull, plan.digests["share"], "workspace")
 

@@ -23,9 +23,9 @@ description:
     on this controller in this boot and its process is gone, the failure says it is stale and
     gives the command that clears it (C(playbooks/unlock.yml)). A lock taken on another
     controller is never called stale.
-  - O(state=cleared) removes the lock whoever holds it, deliberately - O(reason) is
-    required - after appending who (O(operator)), why and the old lock to
-    C(<dir>/lock_history.jsonl).
+  - O(state=cleared) removes the lock deliberately - O(reason) is required - after appending
+    who (O(operator)), why and the old lock to C(<dir>/lock_history.jsonl). A lock whose process
+    still runs on this controller is refused unless O(force); a forced clearing is recorded as such.
   - A lock file that cannot be read as a lock counts as held; it is never overwritten.
 version_added: 0.2.0
 extends_documentation_fragment:
@@ -71,6 +71,19 @@ options:
   operator:
     description: Who clears the lock, one line. Default - the user the controller runs as.
     type: str
+  share:
+    description:
+      - The share the run writes to (its platform, host and root, as one line). The lock's key - the
+        first lock taken for a share pins the share's environment in C(<dir>/share-<digest>.environment);
+        a run that names the same share under another O(environment) is refused, so an extra variable
+        that renames the environment never gets a lock of its own beside the held one.
+    type: str
+  force:
+    description:
+      - With O(state=cleared), clear the lock even when its process still runs on this controller
+        (refused otherwise). The history line says C(forced) and that the holder was running.
+    type: bool
+    default: false
 attributes:
   action:
     details: Runs on the controller only; never connects to the host.
@@ -166,6 +179,11 @@ history:
   returned: when O(state=cleared)
   type: str
   sample: /var/lib/routing_ml/locks/lock_history.jsonl
+forced:
+  description: Whether O(force) cleared a lock (its process may still run).
+  returned: when O(state=cleared)
+  type: bool
+  sample: false
 operator:
   description: Who cleared the lock.
   returned: when O(state=cleared)

@@ -21,6 +21,10 @@ description:
     are planned for the side that lacks them; a ledger file that is a line-prefix of the other
     side's is planned to grow. Otherwise the first record where the chains differ is named (file,
     line and both digests), and so is any other file that exists on both sides with different content.
+  - Before a pull (O(state=pulled), check mode too), the share's records are checked as the auditor
+    checks a workspace - chain, checkpoints, signed approvals (O(allowed_signers), O(signatures)),
+    evidence folders against their manifests, gate order. A share that does not verify is refused
+    naming the share (O(share)) and the first break; nothing is copied into the workspace.
   - Nothing is ever overwritten or deleted on either side, except a ledger file growing by
     appended lines, which is re-checked under the ledger lock (local folders) or read again right
     before it is written (SMB). New files are written to a temporary file, verified by digest and
@@ -55,6 +59,27 @@ options:
       - The share's C(stage9) folder as a local folder. Must exist, except with O(state=pushed).
       - Exactly one of O(view) and O(smb_root).
     type: path
+  share:
+    description:
+      - How the share's C(stage9) folder is named in messages (C(nas1:/srv/share/stage9) or the UNC
+        path). Default - O(view) or O(smb_root).
+    type: str
+  allowed_signers:
+    description:
+      - The OpenSSH allowed_signers file that the share's checkpoints and signed approvals are
+        verified with before a pull (O(state=pulled)), as the auditor verifies the workspace.
+    type: path
+  signatures:
+    description:
+      - C(required) - before a pull, every record on the share needs its checkpoint and every gate
+        its signed approval, as M(routing_ml.deploy.ledger_verify) requires in the workspace.
+      - C(off) - records without a signed approval pass; checkpoints that are there are verified.
+    type: str
+    choices: [required, 'off']
+    default: 'off'
+  policy:
+    description: The gate policy the share's records are checked against (default - the collection's).
+    type: dict
   smb_root:
     description:
       - The UNC path of C(<share root>\stage9), C(\\server\share\routing_ml\stage9), read and
@@ -187,6 +212,7 @@ def run_local(module, workspace, result):
     result.update(plan_result(plan))
     if state == "pulled":
         _refuse_conflicts(plan, result)
+        check_share(module, view, plan, params["share"] or view)
         result["pulled"] = list(plan.pull) if module.check_mode else _records_mirror.apply_pull(workspace, view, plan)
     elif state == "pushed":
         _refuse_conflicts(plan, result)
@@ -212,6 +238,7 @@ def run_smb(module, workspace, result):
         result.update(plan_result(plan))
         if params["state"] == "pulled":
             _refuse_conflicts(plan, result)
+            check_share(module, view, plan, params["share"] or root)
             result["pulled"] = list(plan.pull) if module.check_mode else _records_mirror.apply_pull(workspace, view, plan)
         elif params["state"] == "pushed":
             _refuse_conflicts(plan, result)
@@ -219,6 +246,14 @@ def run_smb(module, workspace, result):
         return result
     finally:
         shutil.rmtree(view, ignore_errors=True)
+
+
+def check_share(module, view, plan, share):
+    """Before anything is pulled: the share's records as the auditor checks the workspace's."""
+    if plan.pull:
+        params = module.params
+        _records_mirror.check_share(view, share, allowed_signers=params["allowed_signers"],
+                                    signatures=params["signatures"], policy=params["policy"])
 
 
 def plan_result(plan):
@@ -242,6 +277,10 @@ def main():
             state=dict(type="str", default="compared", choices=["compared", "pulled", "pushed", "verified"]),
             view=dict(type="path"),
             smb_root=dict(type="str"),
+            share=dict(type="str"),
+            allowed_signers=dict(type="path"),
+            signatures=dict(type="str", default="off", choices=["required", "off"]),
+            policy=dict(type="dict"),
             **smb_spec(port="smb_port", username="smb_user", password="smb_password", encrypt="smb_encrypt"),
         ),
         required_one_of=[["view", "smb_root"]],

@@ -18,14 +18,15 @@ import pytest
 
 from labtools import BIN, ROOT, recap, tree_digest
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _evidence, _ledger
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _checkpoints, _evidence, _ledger
 
 KST = datetime.timezone(datetime.timedelta(hours=9))
 PLAYBOOK = "tests/e2e/playbooks/records_mirror.yml"
 
 
-def gate(root, name, day, hour, approver, version="1.4.0"):
-    """Evidence folder and zip, a statement and its signature, a checkpoint and the ledger record."""
+def gate(root, name, day, hour, approver, key, version="1.4.0"):
+    """Evidence folder and zip, a statement and its signature, the ledger record and its checkpoint
+    (signed with the controller key ``key``: a pull checks the share's records as the auditor does)."""
     root = str(root)
     date = "202510%02d" % day
     moment = datetime.datetime(2025, 10, day, hour, tzinfo=KST)
@@ -43,10 +44,8 @@ def gate(root, name, day, hour, approver, version="1.4.0"):
             handle.write(json.dumps(dict(gate=name, approver=approver, suffix=suffix), sort_keys=True) + "\n")
     record = _ledger.append(root, dict(gate=name, status="Next Stage Ready", version=version, approver=approver,
                                        evidence=_evidence.folder_relpath(name, date),
-                                       manifest_sha256=plan.manifest_sha256), now=moment)
-    os.makedirs(os.path.join(root, "logs", "checkpoints"), exist_ok=True)
-    with open(os.path.join(root, "logs", "checkpoints", record.digest + ".sig"), "w") as handle:
-        handle.write("checkpoint of %s\n" % record.digest)
+                                       manifest_sha256=plan.manifest_sha256), now=moment,
+                            signer=_checkpoints.signer(key))
     return record
 
 
@@ -75,10 +74,10 @@ def run(lab, *args):
     return completed.returncode, completed.stdout
 
 
-def workspace_with_two_gates(path):
+def workspace_with_two_gates(path, key):
     os.makedirs(str(path))
-    gate(path, "Alpha", 3, 14, "QA-KIM")
-    gate(path, "Beta", 4, 9, "DEPLOY-LEE")
+    gate(path, "Alpha", 3, 14, "QA-KIM", key)
+    gate(path, "Beta", 4, 9, "DEPLOY-LEE", key)
     # Not records: never mirrored.
     for rel in ("logs/deploy/upload_1.4.0.json", ".stage/frontend/1.4.0/index.html", "Tasklist.md"):
         os.makedirs(os.path.dirname(os.path.join(str(path), rel)) or str(path), exist_ok=True)
@@ -89,7 +88,7 @@ def workspace_with_two_gates(path):
 
 def mirror_round_trip(lab, stage9, tmp_path, extra):
     """Push, push again (nothing changes), pull into an empty workspace: byte-identical."""
-    first = workspace_with_two_gates(tmp_path / "first")
+    first = workspace_with_two_gates(tmp_path / "first", lab.state["signing"]["controller_key"])
     rc, output = run(lab, "-e", "records_push_workspace=%s" % first, "--check", *extra)
     assert rc == 0, output[-5000:]
     assert not os.path.exists(stage9), "check mode wrote to the share"
@@ -115,8 +114,9 @@ def mirror_round_trip(lab, stage9, tmp_path, extra):
 def divergence_is_refused(lab, stage9, first, second, extra):
     """Both workspaces record GA on their own; the share gets ``second``'s. ``first`` cannot
     push or pull, and nothing changes on either side."""
-    mine = gate(first, "GA", 5, 10, "OWNER-PARK")
-    theirs = gate(second, "GA", 5, 11, "OWNER-KIM")
+    key = lab.state["signing"]["controller_key"]
+    mine = gate(first, "GA", 5, 10, "OWNER-PARK", key)
+    theirs = gate(second, "GA", 5, 11, "OWNER-KIM", key)
     rc, output = run(lab, "-e", "records_push_workspace=%s" % second, *extra)
     assert rc == 0, output[-5000:]
     assert in_scope(stage9) == in_scope(second)

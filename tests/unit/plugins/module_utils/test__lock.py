@@ -240,12 +240,12 @@ def test_clear_records_then_removes(lock_dir):
     assert len(lines) == 1
     assert json.loads(lines[0]) == {"time": "2025-10-03T14:02:11+09:00", "environment": "beta", "action": "cleared",
                                     "operator": "DEPLOY-LEE", "reason": "job 17 was killed by the OOM killer",
-                                    "lock": held}
+                                    "lock": held, "forced": False, "holder_process": "gone"}
     assert _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "again", now=NOW) is None, "nothing held: no error"
     with open(os.path.join(lock_dir, "lock_history.jsonl"), encoding="utf-8") as handle:
         assert len(handle.read().splitlines()) == 1, "nothing held: nothing recorded"
     _lock.acquire(lock_dir, "beta")
-    _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "second clearing", now=NOW)
+    _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "second clearing", now=NOW, force=True)
     with open(os.path.join(lock_dir, "lock_history.jsonl"), encoding="utf-8") as handle:
         assert [json.loads(line)["reason"] for line in handle] == ["job 17 was killed by the OOM killer",
                                                                    "second clearing"]
@@ -259,7 +259,7 @@ def test_the_history_line_is_written_before_the_lock_goes(lock_dir, monkeypatch)
 
     monkeypatch.setattr(_lock, "_remove_if", fail)
     with pytest.raises(OSError):
-        _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "killed run", now=NOW)
+        _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "killed run", now=NOW, force=True)
     assert os.path.exists(os.path.join(lock_dir, "beta.lock"))
     with open(os.path.join(lock_dir, "lock_history.jsonl"), encoding="utf-8") as handle:
         assert json.loads(handle.read())["reason"] == "killed run"
@@ -322,3 +322,49 @@ def test_environment_names_are_strict(lock_dir, environment):
 def test_environment_names_that_are_fine(lock_dir):
     for environment in ("beta", "GA", "prod-eu.1", "a" * 64, "0"):
         assert _lock.acquire(lock_dir, environment)[1] is False
+
+
+def test_a_live_holders_lock_is_not_cleared_unless_forced_and_forcing_is_recorded(lock_dir):
+    with sleeper() as proc:
+        held, dummy = _lock.acquire(lock_dir, "beta", pid=proc.pid, now=NOW, **HOLDER)
+        before = lock_bytes(lock_dir)
+        with pytest.raises(_lock.LockHeld, match="pid %d.*still going on this controller, so its lock is not "
+                                                 "cleared.*routing_ml_unlock_force=true" % proc.pid):
+            _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "it looks stuck", now=NOW)
+        assert lock_bytes(lock_dir) == before
+        assert not os.path.exists(os.path.join(lock_dir, "lock_history.jsonl")), "refused: nothing recorded"
+        assert _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "it hangs on node2; stopping it by hand", now=NOW,
+                           force=True) == held
+    assert not os.path.exists(os.path.join(lock_dir, "beta.lock"))
+    with open(os.path.join(lock_dir, "lock_history.jsonl"), encoding="utf-8") as handle:
+        entry = json.loads(handle.read())
+    assert (entry["forced"], entry["holder_process"], entry["reason"], entry["lock"]) == (
+        True, "running", "it hangs on node2; stopping it by hand", held)
+
+
+SHARE = "linux:nas1:/srv/share"
+
+
+def test_a_share_is_one_environments_whatever_name_a_run_gives(lock_dir):
+    with sleeper() as proc:
+        _lock.acquire(lock_dir, "lab", pid=proc.pid, now=NOW, share=SHARE, **HOLDER)
+        pin = os.path.join(lock_dir, "share-%s.environment" % _lock.share_key(SHARE))
+        with open(pin, encoding="utf-8") as handle:
+            assert json.load(handle)["environment"] == "lab"
+        for attempt in (lambda: _lock.acquire(lock_dir, "other", share=SHARE),
+                        lambda: _lock.check(lock_dir, "other", share=SHARE)):
+            with pytest.raises(ValidationError, match=(
+                    "environment other is not the environment of share %s: that share is environment lab's "
+                    r"\(pinned in %s since 2025-10-03T14:02:11\+09:00\); it is locked now by .*pid %d.*"
+                    "run with the inventory's routing_ml_environment \\(lab\\)" % (SHARE, re.escape(pin), proc.pid))):
+                attempt()
+        assert sorted(os.listdir(lock_dir)) == ["lab.lock", os.path.basename(pin)], "the other name got no lock"
+    # Another share is another key; the same share under its own name is the lock as before.
+    _lock.acquire(lock_dir, "other", share="linux:nas2:/srv/share")
+    with pytest.raises(_lock.LockHeld, match="stale"):
+        _lock.acquire(lock_dir, "lab", share=SHARE)
+
+
+def test_check_mode_pins_nothing(lock_dir):
+    assert _lock.check(lock_dir, "lab", share=SHARE) == (None, False)
+    assert not os.path.exists(lock_dir)

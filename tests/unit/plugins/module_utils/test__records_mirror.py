@@ -6,6 +6,7 @@ __metaclass__ = type
 import datetime
 import hashlib
 import os
+import re
 import shutil
 
 import pytest
@@ -371,3 +372,29 @@ def test_smb_push_grows_the_ledger_and_reads_back(share_ahead, tmp_path):
     assert pushed == plan.push and pushed[-1] == LEDGER_4
     assert smb.puts[-1] == "\\\\nas\\s\\stage9\\logs\\task_execution_20251004.log"
     assert records_of(workspace) == records_of(share)
+
+
+SHARE_NAME = "nas1:/srv/share/stage9"
+
+
+def test_check_share_passes_records_that_verify_and_names_the_share_when_they_do_not(share_ahead):
+    dummy, share = share_ahead
+    # Without checkpoints and with signatures off, these records are what the auditor accepts.
+    shutil.rmtree(os.path.join(str(share), "logs", "checkpoints"))
+    _records_mirror.check_share(str(share), SHARE_NAME)
+    with pytest.raises(ValidationError, match=re.escape(
+            "the share's Stage 9 records at %s do not verify, so nothing was copied and the workspace is as "
+            "it was: %s line 1: record has no checkpoint" % (SHARE_NAME, LEDGER_3))):
+        _records_mirror.check_share(str(share), SHARE_NAME, signatures="required")
+    evidence = os.path.join(str(share), "deliverables", "onboarding_evidence", "Stage9_Beta_20251004")
+    with open(os.path.join(evidence, "planted.txt"), "w") as handle:
+        handle.write("not collected by any gate\n")
+    with pytest.raises(ValidationError, match=r"records at %s do not verify.*Stage9_Beta_20251004.*planted\.txt" % (
+            re.escape(SHARE_NAME))):
+        _records_mirror.check_share(str(share), SHARE_NAME)
+
+
+def test_check_share_refuses_a_forged_checkpoint(share_ahead):
+    dummy, share = share_ahead
+    with pytest.raises(ValidationError, match=r"records at %s do not verify.*checkpoint" % re.escape(SHARE_NAME)):
+        _records_mirror.check_share(str(share), SHARE_NAME)
