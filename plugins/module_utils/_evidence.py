@@ -298,8 +298,14 @@ def read_manifest(folder):
 def verify_folder(folder):
     """Check a folder against its manifests. Returns ``(manifest, manifest_sha256, problems)``."""
     problems = []
+    if os.path.islink(folder.rstrip(os.sep)):
+        return None, None, ["evidence folder %s is a symbolic link, not the folder that was recorded" % folder]
     if not os.path.isdir(folder):
         return None, None, ["evidence folder %s does not exist" % folder]
+    linked = sorted(n for n in os.listdir(folder) if os.path.islink(os.path.join(folder, n)))
+    if linked:
+        return None, None, ["evidence %s in %s is a symbolic link, not the file that was recorded" % (
+            ", ".join(repr(n) for n in linked), folder)]
     try:
         manifest = read_manifest(folder)
         sidecar = _atomic.read_text(os.path.join(folder, MANIFEST_SIDECAR))
@@ -324,8 +330,61 @@ def verify_folder(folder):
     return manifest, manifest_sha256, problems
 
 
+def _zip_members(folder):
+    base = os.path.basename(folder.rstrip(os.sep))
+    return dict(("%s/%s" % (base, name), os.path.join(folder, name)) for name in os.listdir(folder))
+
+
 def write_zip(folder, zip_path, dry_run=False):
     """A reproducible zip of the folder (see ``_zip``). Returns ``(sha256, changed)``."""
-    base = os.path.basename(folder.rstrip(os.sep))
-    members = dict(("%s/%s" % (base, name), os.path.join(folder, name)) for name in os.listdir(folder))
-    return _zip.write_reproducible(members, zip_path, dry_run)
+    return _zip.write_reproducible(_zip_members(folder), zip_path, dry_run)
+
+
+def zip_problems(folder, rel):
+    """The folder's zip (``<folder>.zip``, ``rel`` as messages name it) against the digest of
+    the reproducible zip of the folder, which its manifest binds: one byte changed, a member
+    added or left out, and the zip is refused. No zip is no problem (the zip is optional).
+    Call it on a folder ``verify_folder`` passed."""
+    path = folder.rstrip(os.sep) + ".zip"
+    if os.path.islink(path):
+        return ["evidence zip %s is a symbolic link, not the zip that was collected" % rel]
+    if not os.path.exists(path):
+        return []
+    if not os.path.isfile(path):
+        return ["evidence zip %s is not a file" % rel]
+    actual = _checksum.sha256_file(path)[0]
+    expected = _zip.reproducible_sha256(_zip_members(folder))
+    if actual != expected:
+        return ["evidence zip %s has sha256 %s, but the zip of its folder (as its manifest says) has sha256 %s: "
+                "the zip was changed" % (rel, actual, expected)]
+    return []
+
+
+# The Stage 9 records of a workspace (and of the share's copy): the ledger files and their
+# checkpoints under logs/, the approvals, and the evidence (docs/formats.md).
+RECORD_ROOTS = ("logs", "logs/checkpoints", "deliverables", "deliverables/approvals", EVIDENCE_ROOT)
+
+
+def symlinks_in_records(root):
+    """Relative paths of the symbolic links among the records under ``root``: a record is the
+    file that was written, never a pointer to one somewhere else (which anyone who can write
+    there could change after the audit)."""
+    found = []
+    for top in RECORD_ROOTS:
+        path = os.path.join(root, *top.split("/"))
+        if os.path.islink(path):
+            found.append(top)
+    for top in ("deliverables/approvals", EVIDENCE_ROOT, "logs/checkpoints"):
+        base = os.path.join(root, *top.split("/"))
+        if os.path.islink(base) or not os.path.isdir(base):
+            continue
+        for folder, dirs, names in os.walk(base):
+            for name in sorted(dirs + names):
+                if os.path.islink(os.path.join(folder, name)):
+                    found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
+    logs = os.path.join(root, "logs")
+    if os.path.isdir(logs) and not os.path.islink(logs):
+        for name in sorted(os.listdir(logs)):
+            if name.startswith("task_execution_") and os.path.islink(os.path.join(logs, name)):
+                found.append("logs/" + name)
+    return sorted(set(found))

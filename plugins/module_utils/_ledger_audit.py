@@ -17,9 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import posixpath
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _atomic, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _signing, _statement)
+    _approval, _atomic, _checkpoints, _checksum, _evidence, _gate_policy, _ledger, _signing, _statement)
 
 
 def _subjects(statement):
@@ -34,13 +35,21 @@ def audit(workspace, anchors=(), allowed_signers=None, signatures="off", policy=
     """A summary dict, or ``LedgerError`` at the first thing that does not hold."""
     policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
     required = signatures == "required"
+    linked = _evidence.symlinks_in_records(workspace)
+    if linked:
+        raise _ledger.LedgerError("%s %s a symbolic link; the records are the files that were written, not "
+                                  "pointers to files elsewhere" % (", ".join(linked), "is" if len(linked) == 1 else "are"))
     records, checkpoints = _checkpoints.verified_records(workspace, allowed_signers, required, anchors)
     content = {}
     summary = {"records": len(records), "gates": 0, "signed_approvals": 0, "unsigned_approvals": 0,
                "evidence_folders": 0, "versions": [], "checkpoints": checkpoints}
     for index, record in enumerate(records):
         fields = record.fields
-        if fields["status"] in (_gate_policy.ROLLED_BACK, _gate_policy.UNBLOCKED):
+        if fields["status"] == _gate_policy.UNBLOCKED:
+            summary["unblocks"] = summary.get("unblocks", 0) + 1
+            _check_unblock(workspace, record, records[:index], allowed_signers, policy, required)
+            continue
+        if fields["status"] == _gate_policy.ROLLED_BACK:
             continue
         where = record.where(workspace)
         if policy[fields["gate"]]["status"] != fields["status"]:
@@ -78,6 +87,9 @@ def _check_evidence(workspace, record, where):
     if (manifest.get("gate"), manifest.get("version")) != (record.fields["gate"], record.fields["version"]):
         raise _ledger.LedgerError("evidence %s is for %s %s" % (
             record.fields["evidence"], manifest.get("gate"), manifest.get("version")), where)
+    problems = _evidence.zip_problems(folder, record.fields["evidence"] + ".zip")
+    if problems:
+        raise _ledger.LedgerError("; ".join(problems), where)
 
 
 def _check_approval(workspace, record, where, allowed_signers, policy):
@@ -101,18 +113,83 @@ def _check_approval(workspace, record, where, allowed_signers, policy):
     if said != recorded:
         raise _ledger.LedgerError("the approval statement %s says %s, the record %s" % (
             rel, "/".join(said), "/".join(recorded)), where)
+    _check_signature(path + ".sig", rel, data, record, role, where, allowed_signers)
+    return statement
+
+
+def _check_signature(signature, rel, data, record, role, where, allowed_signers):
+    """The record's approver signed ``data`` (the statement ``rel``; its signature file
+    ``signature``) in ``role``'s namespace, at the record's time."""
     if not allowed_signers:
         raise _ledger.LedgerError("signed approvals need allowed_signers to verify", where)
-    signature = path + ".sig"
     if not os.path.isfile(signature):
         raise _ledger.LedgerError("the signature %s.sig is missing" % rel, where)
     try:
         text = canonical_signature(signature, rel + ".sig")
-        _signing.verify(allowed_signers, fields["approver"], _signing.role_namespace(role), data.encode("utf-8"),
-                        text, verify_time=record.timestamp)
+        _signing.verify(allowed_signers, record.fields["approver"], _signing.role_namespace(role),
+                        data.encode("utf-8"), text, verify_time=record.timestamp)
     except _signing.SigningError as exc:
         raise _ledger.LedgerError("the signature %s.sig does not verify: %s" % (rel, exc), where)
-    return statement
+
+
+def _statement_with_digest(workspace, rel, digest):
+    """``(path, rel, text)`` of the statement at ``rel`` (or a copy moved aside when a later
+    decision replaced it) whose SHA256 is ``digest``; None when there is none."""
+    path = os.path.join(workspace, rel)
+    folder = os.path.dirname(path)
+    names = [os.path.basename(path)]
+    if os.path.isdir(folder):
+        stale = os.path.basename(path) + _statement.STALE_INFIX
+        names += sorted(n for n in os.listdir(folder) if n.startswith(stale))
+    for name in names:
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            data = _atomic.read_text(candidate)
+            if _checksum.sha256_bytes(data.encode("utf-8")) == digest:
+                # a statement moved aside keeps its signature as <name>.sig.stale-<stamp>
+                sig = name + _statement.SIGNATURE_SUFFIX if name == names[0] else name.replace(
+                    _statement.STATEMENT_SUFFIX + _statement.STALE_INFIX,
+                    _statement.STATEMENT_SUFFIX + _statement.SIGNATURE_SUFFIX + _statement.STALE_INFIX)
+                return candidate, posixpath.join(posixpath.dirname(rel), name), data, \
+                    os.path.join(folder, sig)
+    return None
+
+
+def _check_unblock(workspace, record, before, allowed_signers, policy, required):
+    """An ``Unblocked`` record lifts a block: it rests on the Release Owner's signed statement,
+    which names the ``Rolled Back`` record it lifts and a head that came before it."""
+    fields = record.fields
+    where = record.where(workspace)
+    blocked = _gate_policy.rollback_block(fields["version"], before)
+    if blocked is None:
+        raise _ledger.LedgerError("Unblocked for %s, which no rollback blocks" % fields["version"], where)
+    if fields.get("approval") is None:
+        if required:
+            raise _ledger.LedgerError("Unblocked for %s at %s has no signed statement (recorded with signatures "
+                                      "off, or by hand)" % (fields["version"], fields["gate"]), where)
+        return
+    rel = _statement.unblock_relpath(fields["version"], fields["gate"])
+    found = _statement_with_digest(workspace, rel, fields["approval"])
+    if found is None:
+        raise _ledger.LedgerError("no unblock statement %s (or one moved aside) has sha256 %s, which the record "
+                                  "names" % (rel, fields["approval"]), where)
+    path, rel, data, signature = found
+    statement = _statement.loads(data, rel)
+    predicate = statement["predicate"]
+    role = _approval.unblock_role(policy)
+    subjects = dict((s["name"], s["digest"]["sha256"]) for s in statement["subject"])
+    said = (predicate["gate"], predicate["version"], predicate["status"], predicate["approver"], predicate["role"],
+            predicate.get("reason"), subjects.get(_approval.BLOCKED_SUBJECT))
+    recorded = (fields["gate"], fields["version"], fields["status"], fields["approver"], role, fields.get("reason"),
+                blocked.digest)
+    if said != recorded:
+        raise _ledger.LedgerError("the unblock statement %s says %s, the record %s" % (
+            rel, "/".join(str(x) for x in said), "/".join(str(x) for x in recorded)), where)
+    heads = set(r.digest for r in before) | set([_ledger.GENESIS])
+    if predicate.get("ledger_head") not in heads:
+        raise _ledger.LedgerError("the unblock statement %s was made against ledger head %s, which is not a record "
+                                  "before it" % (rel, predicate.get("ledger_head")), where)
+    _check_signature(signature, rel, data, record, role, where, allowed_signers)
 
 
 def canonical_signature(path, rel):

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -31,18 +33,7 @@ def write_reproducible(members, zip_path, dry_run=False):
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(zip_path), suffix=".tmp", dir=directory)
     os.close(fd)
     try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(members):
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-                info.external_attr = 0o100644 << 16
-                info.create_system = 3
-                info.compress_type = zipfile.ZIP_DEFLATED
-                source = members[name]
-                if isinstance(source, bytes):
-                    archive.writestr(info, source)
-                    continue
-                with open(source, "rb") as src, archive.open(info, "w") as dst:
-                    shutil.copyfileobj(src, dst, _checksum.READ_SIZE)
+        _write(tmp, members)
         digest = _checksum.sha256_file(tmp)[0]
         same = os.path.isfile(zip_path) and _checksum.sha256_file(zip_path)[0] == digest
         if same or dry_run:
@@ -55,6 +46,29 @@ def write_reproducible(members, zip_path, dry_run=False):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _write(target, members):
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3
+            info.compress_type = zipfile.ZIP_DEFLATED
+            source = members[name]
+            if isinstance(source, bytes):
+                archive.writestr(info, source)
+                continue
+            with open(source, "rb") as src, archive.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, _checksum.READ_SIZE)
+
+
+def reproducible_sha256(members):
+    """The SHA256 ``write_reproducible`` gives ``members``, built in memory: what a verifier
+    compares a zip with where it may write nothing (the share's copy of the records)."""
+    buffer = io.BytesIO()
+    _write(buffer, members)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def folder_members(folder, prefix):

@@ -5,6 +5,7 @@ __metaclass__ = type
 
 import json
 import os
+import shutil
 import zipfile
 
 import pytest
@@ -208,3 +209,46 @@ def test_verify_folder_finds_tampering(workspace):
     assert any("'build.log'" in p and "mismatch" in p for p in problems)
     assert any("'pytest.log'" in p and "missing" in p for p in problems)
     assert any("'extra.txt'" in p for p in problems)
+
+
+# --------------------------------------------------------------------------- the verifier (issue 23)
+
+def _collected(tmp_path):
+    workspace = tmp_path / "ws"
+    (workspace / "logs").mkdir(parents=True)
+    (workspace / "logs" / "qa.log").write_text("ok\n")
+    plan = _evidence.plan(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")],
+                          created="2025-10-03T14:02:11+09:00")
+    plan.apply()
+    _evidence.write_zip(plan.folder, plan.folder + ".zip")
+    return workspace, plan.folder
+
+
+def test_a_zip_as_collected_passes_and_a_flipped_byte_is_refused_naming_it(tmp_path):
+    workspace, folder = _collected(tmp_path)
+    assert _evidence.zip_problems(folder, "Stage9_Alpha_20251003.zip") == []
+    data = bytearray(open(folder + ".zip", "rb").read())
+    data[len(data) // 2] ^= 0x01
+    open(folder + ".zip", "wb").write(bytes(data))
+    problems = _evidence.zip_problems(folder, "Stage9_Alpha_20251003.zip")
+    assert len(problems) == 1 and problems[0].startswith("evidence zip Stage9_Alpha_20251003.zip has sha256 ")
+    os.unlink(folder + ".zip")
+    assert _evidence.zip_problems(folder, "x.zip") == [], "no zip is no problem"
+
+
+def test_symlinks_among_the_records_are_found_and_a_linked_folder_or_file_fails_verification(tmp_path):
+    workspace, folder = _collected(tmp_path)
+    assert _evidence.symlinks_in_records(str(workspace)) == []
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(folder, str(elsewhere))
+    os.unlink(os.path.join(folder, "qa.log"))
+    os.symlink(str(elsewhere / "qa.log"), os.path.join(folder, "qa.log"))
+    rel = "deliverables/onboarding_evidence/Stage9_Alpha_20251003/qa.log"
+    assert _evidence.symlinks_in_records(str(workspace)) == [rel]
+    assert "is a symbolic link" in _evidence.verify_folder(folder)[2][0]
+    shutil.rmtree(folder)
+    os.symlink(str(elsewhere), folder)
+    assert _evidence.symlinks_in_records(str(workspace)) == [rel.rsplit("/", 1)[0]]
+    assert "is a symbolic link" in _evidence.verify_folder(folder)[2][0]
+    os.symlink(str(elsewhere), str(workspace / "logs" / "checkpoints"))
+    assert "logs/checkpoints" in _evidence.symlinks_in_records(str(workspace))
