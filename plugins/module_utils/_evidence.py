@@ -14,7 +14,10 @@ size and sha256 of each file). Rules:
 * one folder belongs to one version. The first version collected for a gate on a day gets
   the SOP's name, ``Stage9_<Gate>_<YYYYMMDD>``; another version that day gets
   ``Stage9_<Gate>_<YYYYMMDD>_<version>`` (``choose_folder``). A version keeps the folder it
-  has, so the name is the same every time it is looked for, and no counter can race.
+  has, so the name is the same every time it is looked for, and no counter can race;
+* a folder a ledger record names is sealed: recording the gate again that day (after a
+  rollback and an unblock) collects into ``..._<version>_r2`` (``_r3``, ...), chosen from the
+  ledger, so that the early check predicts the folder the collection will use.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +27,7 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _zip
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _ledger, _zip
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, check_date, check_gate, check_version, is_within, relative_to,
     resolve_in_workspace)
@@ -70,10 +73,34 @@ def choose_folder(workspace, gate, version, date):
     own = folder_relpath(gate, date, version)
     plain_manifest = _readable_manifest(os.path.join(workspace, plain))
     if plain_manifest is not None and plain_manifest.get("version") == version:
-        return plain
-    if os.path.isdir(os.path.join(workspace, own)) or plain_manifest is not None:
+        chosen = plain
+    elif os.path.isdir(os.path.join(workspace, own)) or plain_manifest is not None:
+        chosen = own
+    else:
+        chosen = plain
+    # A folder a ledger record names is sealed: the record's manifest digest fixes it. The
+    # gate recorded again the same day (after a rollback and an unblock) collects into the next
+    # round's folder, <own>_r2, _r3, ..., never into the sealed one, whose files the new
+    # deployment has rewritten. The early check and the collection both ask here, so both
+    # look at the same folder.
+    sealed = sealed_folders(workspace)
+    if chosen not in sealed:
+        return chosen
+    if chosen == plain and own not in sealed:
         return own
-    return plain
+    turn = 2
+    while "%s_r%d" % (own, turn) in sealed:
+        turn += 1
+    return "%s_r%d" % (own, turn)
+
+
+def sealed_folders(workspace):
+    """The evidence folders (relative to the workspace) that ledger records name; none when
+    the ledger cannot be read (the audit refuses such a ledger before anything is collected)."""
+    try:
+        return set(r.fields.get("evidence") for r in _ledger.read_records(workspace))
+    except (ValidationError, IOError, OSError):
+        return set()
 
 
 def check_name(name):

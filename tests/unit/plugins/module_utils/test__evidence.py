@@ -252,3 +252,26 @@ def test_symlinks_among_the_records_are_found_and_a_linked_folder_or_file_fails_
     assert "is a symbolic link" in _evidence.verify_folder(folder)[2][0]
     os.symlink(str(elsewhere), str(workspace / "logs" / "checkpoints"))
     assert "logs/checkpoints" in _evidence.symlinks_in_records(str(workspace))
+
+
+def test_a_folder_a_record_names_is_sealed_and_the_next_recording_takes_the_next_round(tmp_path):
+    """Issue 23: the gate recorded again the same day (after a rollback and an unblock) never
+    collects into the folder its first record sealed; the early check and the collection ask
+    choose_folder and get the same answer."""
+    from ansible_collections.routing_ml.deploy.plugins.module_utils import _ledger
+    workspace, folder = _collected(tmp_path)
+    plain = "deliverables/onboarding_evidence/Stage9_Alpha_20251003"
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.0", "20251003") == plain
+    manifest = _evidence.verify_folder(folder)[1]
+    _ledger.append(str(workspace), dict(gate="Alpha", status="Next Stage Ready", version="1.4.0", approver="QA-KIM",
+                                        evidence=plain, manifest_sha256=manifest))
+    own = plain + "_1.4.0"
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.0", "20251003") == own
+    plan = _evidence.plan(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")], created="x")
+    assert plan.folder.endswith(own)
+    plan.apply()
+    _ledger.append(str(workspace), dict(gate="Alpha", status="Next Stage Ready", version="1.4.0", approver="QA-KIM",
+                                        evidence=own, manifest_sha256=plan.manifest_sha256))
+    assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.0", "20251003") == own + "_r2"
+    assert _evidence.choose_folder(str(workspace), "Beta", "1.4.0", "20251003") == \
+        "deliverables/onboarding_evidence/Stage9_Beta_20251003", "another gate is not sealed by it"
