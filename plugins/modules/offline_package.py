@@ -33,6 +33,13 @@ options:
     description: The verification script to include.
     type: path
     required: true
+  manifest:
+    description:
+      - The files O(src) must hold (sidecar format): the bundle zip's own manifest. A tree that
+        differs is refused, naming the first files that differ, and the package's
+        C(MANIFEST.sha256) is written from this manifest, so a file changed afterwards fails the
+        site's verification script.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -81,12 +88,19 @@ def main():
             src=dict(type="path", required=True),
             dest=dict(type="path", required=True),
             script=dict(type="path", required=True),
+            manifest=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     params = module.params
     try:
         manifest = _tree.tree_manifest(params["src"])
+        if params["manifest"] is not None:
+            expected = _tree.parse_manifest(params["manifest"])
+            if manifest != expected:
+                raise ValidationError("%s is not the bundle's files: %s" % (
+                    params["src"], _tree.describe(_tree.compare(expected, manifest))))
+            manifest = expected
         members = _zip.folder_members(params["src"], FOLDER)
         members["MANIFEST.sha256"] = _tree.manifest_text(
             dict(("%s/%s" % (FOLDER, path), digest) for path, digest in manifest.items())).encode("utf-8")

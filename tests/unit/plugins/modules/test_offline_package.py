@@ -156,3 +156,16 @@ def test_a_missing_destination_folder_is_refused_by_name(run_module, parts, tmp_
     failed, result = build(run_module, parts, dest=dest)
     assert failed and result["msg"].startswith("cannot build %s: " % dest)
     assert not os.path.exists(str(tmp_path / "no"))
+
+
+def test_a_tree_that_is_not_the_bundle_is_refused_and_nothing_is_written(run_module, parts):
+    manifest = "".join("%s  %s\n" % (sha256(data), name) for name, data in sorted(FILES.items()))
+    with open(os.path.join(parts["src"], "index.html"), "wb") as handle:
+        handle.write(b"edited in the cache")
+    failed, result = build(run_module, parts, manifest=manifest)
+    assert failed and result["msg"] == "%s is not the bundle's files: 1 changed (index.html)" % parts["src"]
+    assert not os.path.exists(parts["dest"])
+    with open(os.path.join(parts["src"], "index.html"), "wb") as handle:
+        handle.write(FILES["index.html"])
+    failed, result = build(run_module, parts, manifest=manifest)
+    assert not failed and result["files"] == len(FILES)
