@@ -48,7 +48,9 @@ options:
   stage:
     description:
       - The controller's cache of staged bundles (the common role's C(routing_ml_stage)); a
-        version's bundle is looked for at C(<stage>/frontend/<version>).
+        version's bundle is looked for at C(<stage>/frontend/<version>), to name the first file a
+        node serves differently. When the version's approved zip is in the workspace, the cache is
+        made its tree first (it is scratch, written in check mode too).
     type: path
   bundle:
     description:
@@ -150,10 +152,12 @@ def staged_manifest(stage, version):
         return None, None
 
 
-def approved_manifest(workspace, pattern, version):
+def approved_manifest(workspace, pattern, version, stage=None):
     """``(described manifest, None)`` of ``version``'s bundle in the workspace, pinned to the
     digest its newest signed statement (else its upload record) names; ``(None, why)`` when
-    there is no such digest or zip, or the zip is not the approved one."""
+    there is no such digest or zip, or the zip is not the approved one. With ``stage``, the
+    cache there is made the approved tree (it is scratch; a file that differs is then named
+    from the approved bytes, never from an edited cache)."""
     name = os.path.basename(pattern.replace("{version}", version))
     approved = _gate_checks.statement_digests(workspace, version, reversed(GATES)).get(name) or \
         _gate_checks.upload_digests(workspace, version).get(name)
@@ -161,6 +165,8 @@ def approved_manifest(workspace, pattern, version):
     if not approved or not os.path.isfile(path):
         return None, None
     try:
+        if stage:
+            return _stage.stage_locked(path, os.path.join(stage, "frontend", version), approved[1]), None
         return _stage.bundle_manifest(path, approved[1]), None
     except ValidationError:
         return None, "the workspace's %s is not the bundle %s approved (sha256 %s)" % (path, approved[0], approved[1])
@@ -215,7 +221,7 @@ def main():
     for entry in expected.values():
         version = entry["expected_version"]
         if entry["role"] == "web" and version and version not in approved:
-            approved[version] = approved_manifest(workspace, params["bundle"], version)
+            approved[version] = approved_manifest(workspace, params["bundle"], version, params["stage"])
         bundle, why = approved.get(version) or (None, None)
         if entry["role"] == "web" and bundle is not None:
             # What was approved, whatever a record or the cache says.

@@ -73,7 +73,7 @@ def test_a_node_is_judged_against_the_approved_bundle_never_the_cache(run_module
     assert result["hosts"]["node1"]["staging"] == str(tmp_path / ".stage" / "frontend" / "1.4.0")
     assert result["manifests"] == {"1.4.0": bundle["manifest"]}
     # A workspace writer edits the cache, its manifest and the sync record's digest: the node
-    # is still judged against the approved zip, and the edited cache names nothing.
+    # is still judged against the approved zip, and the cache is made the zip's tree again.
     folder = tmp_path / ".stage" / "frontend" / "1.4.0"
     (folder / "index.html").write_bytes(b"evil")
     forged = _tree.manifest_text(_tree.tree_manifest(str(folder)))
@@ -81,8 +81,8 @@ def test_a_node_is_judged_against_the_approved_bundle_never_the_cache(run_module
     deployed(workspace, _tree.text_sha256(forged))
     failed, result = expected(run_module, workspace, stage=str(tmp_path / ".stage"), manifests=True)
     assert result["hosts"]["node1"]["manifest_sha256"] == bundle["sha256"]
-    assert result["hosts"]["node1"]["staging"] is None
     assert result["manifests"] == {"1.4.0": bundle["manifest"]}
+    assert result["hosts"]["node1"]["staging"] == str(folder) and (folder / "index.html").read_bytes() == b"1.4.0"
 
 
 def test_a_swapped_bundle_in_the_workspace_leaves_the_node_unjudged_and_says_why(run_module, tmp_path):
