@@ -57,6 +57,9 @@ def main(argv=None) -> int:
     p_sign.add_argument("workspace")
     p_sign.add_argument("--version", required=True)
     p_sign.add_argument("--gate", required=True, choices=sorted(signing.APPROVERS))
+    p_sign.add_argument("--unblock", action="store_true",
+                        help="sign the unblock statement of a rolled-back version (unblock.yml writes it) "
+                             "as the Release Owner, instead of the gate's approval")
     args = parser.parse_args(argv)
 
     try:
@@ -67,7 +70,7 @@ def main(argv=None) -> int:
                 crashing=args.crashing))
             print(json.dumps(made, indent=2))
         elif args.command == "sign":
-            print(signing.sign_statement(args.dir, args.workspace, args.version, args.gate))
+            print(signing.sign_statement(args.dir, args.workspace, args.version, args.gate, unblock=args.unblock))
         elif args.command == "up":
             state = control.up(args.dir, args.octet, args.farm, args.dmz, args.backend, sys.executable)
             if not args.quiet:

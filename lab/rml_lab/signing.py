@@ -16,6 +16,8 @@ SIGNERS = {
     "routing-ml-controller": ["routing-ml-ledger"],
 }
 CONTROLLER = "routing-ml-controller"
+# Lifting a rollback's block is signed by whoever approves GA (the Release Owner).
+UNBLOCK_GATE = "GA"
 # The sample approver of each gate and the namespace they sign in.
 APPROVERS = {
     "Alpha": ("QA-KIM", "routing-ml-approval-qa-lead"),
@@ -50,16 +52,35 @@ def ensure(lab_dir: str) -> dict:
     return {"allowed_signers": allowed, "controller_key": key(lab_dir, CONTROLLER), "dir": folder}
 
 
-def sign_statement(lab_dir: str, workspace: str, version: str, gate: str, as_principal: str = "") -> str:
+def sign_statement(lab_dir: str, workspace: str, version: str, gate: str, as_principal: str = "",
+                   unblock: bool = False) -> str:
     """Sign a gate's statement the way its sample approver would (ssh-keygen -Y sign); returns
-    the signature's path. An existing signature is replaced (the approver signs again)."""
-    principal, namespace = APPROVERS[gate]
-    statement = os.path.join(workspace, "deliverables", "approvals", version, "%s.statement.json" % gate)
+    the signature's path. An existing signature is replaced (the approver signs again).
+    ``unblock``: the statement that lifts a rollback's block (playbooks/unblock.yml writes it),
+    which the Release Owner signs whatever the gate."""
+    principal, namespace = APPROVERS[UNBLOCK_GATE if unblock else gate]
+    name = "%s.unblock.statement.json" % gate if unblock else "%s.statement.json" % gate
+    statement = os.path.join(workspace, "deliverables", "approvals", version, name)
     if not os.path.isfile(statement):
-        raise ValueError("no statement %s: run the deployment of %s first" % (statement, gate))
+        raise ValueError("no statement %s: run %s first" % (
+            statement, "playbooks/unblock.yml" if unblock else "the deployment of %s" % gate))
     signature = statement + ".sig"
     if os.path.exists(signature):
         os.unlink(signature)
     processes.run(["ssh-keygen", "-q", "-Y", "sign", "-f", key(lab_dir, as_principal or principal), "-n", namespace,
                    statement])
+    return signature
+
+
+def sign_trust_change(lab_dir: str, workspace: str, as_principal: str = "OWNER-PARK") -> str:
+    """Sign the proposed change of the environment's trust settings (logs/trust_change.json,
+    written by playbooks/trust_change.yml) as the Release Owner would; returns the signature's path."""
+    proposal = os.path.join(workspace, "logs", "trust_change.json")
+    if not os.path.isfile(proposal):
+        raise ValueError("no proposal %s: run playbooks/trust_change.yml first" % proposal)
+    signature = proposal + ".sig"
+    if os.path.exists(signature):
+        os.unlink(signature)
+    processes.run(["ssh-keygen", "-q", "-Y", "sign", "-f", key(lab_dir, as_principal), "-n", APPROVERS["GA"][1],
+                   proposal])
     return signature

@@ -111,6 +111,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+head:
+  description: SHA256 of the ledger's last record after this run, also kept in the release notes' Highlights.
+  returned: success
+  type: str
 record:
   description: The approval record (appended now, or the existing one that says the same).
   returned: success

@@ -50,10 +50,25 @@ options:
     description: How the verification after the rollback ended (C(Rolled Back) only), e.g. C(verified).
     type: str
   signatures:
-    description: C(required) refuses to append to a ledger with a record that has no verified checkpoint.
+    description:
+      - C(required) refuses to append to a ledger with a record that has no verified checkpoint.
+      - With C(required), C(Unblocked) needs the signed statement of O(approver), enrolled in
+        O(allowed_signers) for the role that approves GA in the gate policy (the Release Owner),
+        C(deliverables/approvals/<version>/<gate>.unblock.statement.json) and its C(.sig). The
+        statement names the C(Rolled Back) record it lifts; a run without a valid signature
+        writes it for the approver to sign and fails saying how. The record keeps its SHA256 as
+        C(approval).
     type: str
     choices: [required, "off"]
     default: "off"
+  release_notes:
+    description:
+      - The release notes (relative to O(workspace)) whose Highlights keep the ledger's head
+        after this record, as its whole SHA256; a later run refuses a ledger without it.
+    type: str
+  policy:
+    description: The gate policy; its GA approver role signs an unblock. Default the built-in policy.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -93,6 +108,10 @@ record:
   returned: success
   type: dict
   sample: {gate: Beta, status: Rolled Back, version: 1.4.0, target: 1.3.0, sha256: "..."}
+head:
+  description: SHA256 of the ledger's last record after this run (what a later run must still find).
+  returned: success
+  type: str
 """
 
 import fnmatch
@@ -102,9 +121,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import (
-    _approval, _checkpoints, _checksum, _gate_policy, _ledger, _records, _tree)
+    _approval, _atomic, _checkpoints, _checksum, _gate_policy, _ledger, _markdown, _records, _tree)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
-    ValidationError, check_version, checkpoint_spec, gate_spec, real_workspace, signing_spec, workspace_spec)
+    ValidationError, check_version, checkpoint_spec, gate_spec, real_workspace, resolve_in_workspace, signing_spec,
+    workspace_spec)
 
 
 def rollback_evidence(workspace, version):
@@ -132,6 +152,8 @@ def main():
             **signing_spec(),
             **checkpoint_spec(),
             signatures=dict(type="str", choices=list(_approval.SIGNATURE_MODES), default="off"),
+            release_notes=dict(type="str"),
+            policy=dict(type="dict"),
         ),
         supports_check_mode=True,
     )
@@ -155,19 +177,36 @@ def main():
                 workspace, params["allowed_signers"], required=params["signatures"] == "required")
             in_force = _gate_policy.rollback_in_force(version, params["gate"], records)
             if rolled_back and in_force is not None:
-                module.exit_json(changed=False, record=in_force.as_dict(workspace))
+                module.exit_json(changed=False, record=in_force.as_dict(workspace), head=records[-1].digest)
             if not rolled_back and _gate_policy.rollback_block(version, records) is None:
-                module.exit_json(changed=False, record=None, msg="%s is not blocked by a rollback" % version)
+                module.exit_json(changed=False, record=None, msg="%s is not blocked by a rollback" % version,
+                                 head=records[-1].digest if records else None)
             # Validate the whole line (one-line fields, no '|') before deciding anything.
             _timestamp, line = _ledger.next_line(records, fields)
+            notes = resolve_in_workspace(workspace, params["release_notes"], "release_notes") \
+                if params["release_notes"] else None
+            if notes is not None and not os.path.isfile(notes):
+                raise ValidationError("release_notes %s is not an existing file" % params["release_notes"])
+            if not rolled_back and params["signatures"] == "required":
+                fields["approval"] = _approval.check_signed_unblock(
+                    workspace, params["gate"], version, params["approver"], params["reason"], evidence,
+                    params["allowed_signers"], records, _gate_policy.rollback_block(version, records),
+                    params["policy"], check_mode=module.check_mode)
+                _timestamp, line = _ledger.next_line(records, fields)
             if module.check_mode:
                 module.exit_json(changed=True, record=dict(fields, line=line))
             record = _ledger.append_locked(workspace, records, fields, signer=_checkpoints.signer(params["checkpoint_key"]))
+            if notes is not None:
+                # After the record: a note never names a head the ledger does not have.
+                document = _markdown.Document(_atomic.read_text(notes), params["release_notes"])
+                if document.upsert_line(_approval.HIGHLIGHTS_SECTION, lambda text: _ledger.NOTE_KEY in text,
+                                        _ledger.head_note(record.digest, len(records) + 1)):
+                    _atomic.write_text_atomic(notes, document.text())
     except ValidationError as exc:
         module.fail_json(msg=to_native(exc))
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot append to the ledger: %s" % to_native(exc))
-    module.exit_json(changed=True, record=dict(record.as_dict(workspace), line=record.text))
+    module.exit_json(changed=True, record=dict(record.as_dict(workspace), line=record.text), head=record.digest)
 
 
 if __name__ == "__main__":

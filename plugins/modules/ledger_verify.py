@@ -17,12 +17,19 @@ description:
   - With O(allowed_signers), checks every ledger checkpoint (once one record has one, every
     later record needs one) and every signed approval - the statement's digest, its signature
     in the namespace of the gate's approver role, and that it says what the record says.
+  - Refuses a symbolic link anywhere among the records (ledger files, checkpoints, approvals,
+    evidence), and checks each recorded evidence folder's zip, when there is one, against the
+    reproducible zip of the folder.
   - Checks every gate record's evidence folder against its manifest and the recorded digest,
     the gate order per version, and one content per version (every approval of a version
     names the same installer and bundle digests).
+  - Checks every C(Unblocked) record's signed statement (C(<gate>.unblock.statement.json)), signed by the
+    record's approver in the namespace of the role that approves GA and naming the C(Rolled Back) record it
+    lifts. With O(signatures=required) an C(Unblocked) record without one is refused.
   - Fails at the first broken record and names its file and line number.
-  - Removing the last records leaves a shorter chain that is still whole; pass record
-    digests kept elsewhere (job output, the Tasklist) as O(anchors) to detect that.
+  - Removing the last records leaves a shorter chain that is still whole; the head the release notes
+    keep (C(Stage 9 ledger head:)) and each statement's C(ledger_head) must be in the chain, and record
+    digests kept elsewhere (the AWX artifact C(routing_ml_ledger_head), job output) can be given as O(anchors).
 version_added: 0.1.0
 extends_documentation_fragment:
   - routing_ml.deploy.attributes

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import time
@@ -110,6 +111,8 @@ def test_a_failing_batch_is_switched_back_and_no_later_batch_starts(lab, release
     assert ledger(os.path.join(lab.hosts["nas1"]["share"], "stage9")) == ledger(workspace)
     # What the run changed, for an AWX workflow's rollback node (set_stats).
     stats = json.loads(output[output.index("RUN:", output.index("CUSTOM STATS")) + 4:].split("\n\n")[0])
+    # And the ledger head it left (its Rolled Back record), which the next job must still find.
+    assert stats.pop("routing_ml_ledger_head") == hashlib.sha256(ledger(workspace)[-1].encode()).hexdigest()
     assert stats == {"routing_ml_rollback_hosts": ["node2", "node3"],
                      "routing_ml_rollback_hosts_from": {"gate": "GA", "version": BATCH}}, stats
 

@@ -150,7 +150,8 @@ def test_the_rolled_back_version_waits_for_an_unblock_with_a_reason(lab, new):
                               "-e", "routing_ml_gate=GA")
     assert rc != 0 and "routing_ml_reason" in output, "an unblock needs a reason"
     rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % new, "-e", "routing_ml_version=%s" % NEW,
-                              "-e", "routing_ml_gate=GA", "-e", json.dumps({"routing_ml_reason": "CHG-43 fixed"}))
+                              "-e", "routing_ml_gate=GA", "-e", json.dumps({"routing_ml_reason": "CHG-43 fixed"}),
+                              *UNSIGNED)
     assert rc == 0, output[-3000:]
     assert "| status=Unblocked | version=%s | approver=OWNER-PARK |" % NEW in ledger(new)[-1]
     rc, output, counts = deploy(lab, new, NEW, "ga")

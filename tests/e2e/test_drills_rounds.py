@@ -87,5 +87,5 @@ def test_drill_rounds_of_deploy_kill_rerun_and_rollback(lab, release_of):
             assert len(folders) <= 5, (host["name"], folders)
         rc, output, counts = play(lab, "unblock.yml", "-e", "routing_ml_workspace=%s" % workspace,
                                   "-e", "routing_ml_version=%s" % version, "-e", "routing_ml_gate=GA",
-                                  "-e", json.dumps({"routing_ml_reason": "next round"}))
+                                  "-e", json.dumps({"routing_ml_reason": "next round"}), *UNSIGNED)
         assert rc == 0, output[-3000:]
