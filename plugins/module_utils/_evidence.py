@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fnmatch
 import json
 import os
 
@@ -59,13 +60,17 @@ def _readable_manifest(folder):
         return None
 
 
-def choose_folder(workspace, gate, version, date):
+def choose_folder(workspace, gate, version, date, unchanged=None):
     """The folder (relative to the workspace) for ``gate``/``version`` evidence of ``date``.
 
     The SOP's ``Stage9_<Gate>_<YYYYMMDD>`` while no other version holds it (a version whose
     evidence is there keeps it); ``Stage9_<Gate>_<YYYYMMDD>_<version>`` when another version
     holds it, or when that folder exists already. Whatever the chosen folder holds is then
     checked by ``plan`` (a folder that holds unlisted files or another version is refused).
+
+    A folder a ledger record names (``sealed_folders``) is taken only when ``unchanged(relfolder)``
+    says collecting into it would change nothing (the same approval recorded again); otherwise
+    the next round's folder, ``<own>_r2``, ``_r3``, ...
     """
     check_version(version)
     workspace = os.path.realpath(workspace)
@@ -84,7 +89,7 @@ def choose_folder(workspace, gate, version, date):
     # deployment has rewritten. The early check and the collection both ask here, so both
     # look at the same folder.
     sealed = sealed_folders(workspace)
-    if chosen not in sealed:
+    if chosen not in sealed or (unchanged is not None and unchanged(chosen)):
         return chosen
     if chosen == plain and own not in sealed:
         return own
@@ -164,19 +169,20 @@ class Survey(object):
         return sorted(set(self.entries) | set(self.wanted))
 
 
-def survey(workspace, gate, version, date, sources, allowed_roots=None):
+def survey(workspace, gate, version, date, sources, allowed_roots=None, produced=()):
     """Look at the folder ``choose_folder`` names and at ``sources`` (``[(name, path)]``)
     without writing anything; a ``Survey`` with every problem found: a bad or repeated
     name, a source that is not an allowed existing file, a folder of another gate or
     version, files the manifest does not list, and a name the folder holds with other
-    content. What a dry run reports and what ``plan`` refuses."""
+    content. What a dry run reports and what ``plan`` refuses.
+
+    ``produced``: file name patterns of sources the run itself rewrites before it collects
+    (the early check's view): a folder a record sealed is never expected to take them again."""
     check_gate(gate)
     check_version(version)
     check_date(date)
     workspace = os.path.realpath(workspace)
     roots = [os.path.realpath(r) for r in (allowed_roots or [workspace])]
-    relfolder = choose_folder(workspace, gate, version, date)
-    folder = resolve_in_workspace(workspace, relfolder, "evidence folder")
     problems = []
 
     sources_by_name = {}
@@ -190,6 +196,27 @@ def survey(workspace, gate, version, date, sources, allowed_roots=None):
             problems.append("evidence name %r is given twice (%s and %s)" % (name, sources_by_name[name], source))
             continue
         sources_by_name[name] = source
+
+    resolved = {}
+    for name in sorted(sources_by_name):
+        try:
+            real = _resolve_source(workspace, sources_by_name[name], roots)
+        except ValidationError as exc:
+            resolved[name] = exc
+            continue
+        resolved[name] = (real,) + tuple(_checksum.sha256_file(real))
+
+    def unchanged(relfolder):
+        manifest = _readable_manifest(os.path.join(workspace, relfolder))
+        if manifest is None or (manifest.get("gate"), manifest.get("version")) != (gate, version):
+            return False
+        listed = dict((f.get("name"), f.get("sha256")) for f in manifest.get("files", []))
+        return all(not isinstance(found, Exception) and listed.get(name) == found[1]
+                   and not any(fnmatch.fnmatchcase(name, p) for p in produced)
+                   for name, found in resolved.items())
+
+    relfolder = choose_folder(workspace, gate, version, date, unchanged)
+    folder = resolve_in_workspace(workspace, relfolder, "evidence folder")
 
     existing = None
     if os.path.exists(os.path.join(folder, MANIFEST_JSON)):
@@ -214,12 +241,10 @@ def survey(workspace, gate, version, date, sources, allowed_roots=None):
     wanted = {}
     for name in sorted(sources_by_name):
         source = sources_by_name[name]
-        try:
-            real = _resolve_source(workspace, source, roots)
-        except ValidationError as exc:
-            problems.append(str(exc))
+        if isinstance(resolved[name], Exception):
+            problems.append(str(resolved[name]))
             continue
-        digest, size = _checksum.sha256_file(real)
+        real, digest, size = resolved[name]
         wanted[name] = (real, digest, size)
         if not foreign and name in existing_entries and existing_entries[name]["sha256"] != digest:
             problems.append(

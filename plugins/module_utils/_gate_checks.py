@@ -85,7 +85,7 @@ def evidence_problems(workspace, policy, gate, version, date, sources, produced=
     would refuse. Evidence the policy requires must already be matched by a source, unless
     a pattern of ``produced`` (files the run writes) can match it."""
     found = _evidence.survey(workspace, gate, version, date,
-                             [(posixpath.basename(s.replace(os.sep, "/")), s) for s in sources])
+                             [(posixpath.basename(s.replace(os.sep, "/")), s) for s in sources], produced=produced)
     problems = list(found.problems)
     for pattern in _gate_policy.missing_evidence_before_run(policy[gate], found.names, produced):
         problems.append(

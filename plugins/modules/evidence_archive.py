@@ -19,7 +19,9 @@ description:
     SOP's name C(Stage9_<Gate>_<YYYYMMDD>); another version that day gets
     C(Stage9_<Gate>_<YYYYMMDD>_<version>). A version keeps the folder it has (the plain one when
     it holds this version's manifest, else its own when that exists), so the same call finds the
-    same folder every time; the result's RV(folder) names it.
+    same folder every time; the result's RV(folder) names it. A folder a ledger record names is
+    sealed, so the gate recorded again (after a rollback and an unblock) collects into
+    C(..._<version>_r2) (C(_r3), ...), the folder M(routing_ml.deploy.gate_precheck) predicted.
   - Every file is written to a temporary file, verified, and renamed into place.
   - Collecting the same evidence again changes nothing. Different content under a name the
     folder already holds is B(refused), never overwritten; collect it under another name.

@@ -267,11 +267,23 @@ def test_a_folder_a_record_names_is_sealed_and_the_next_recording_takes_the_next
                                         evidence=plain, manifest_sha256=manifest))
     own = plain + "_1.4.0"
     assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.0", "20251003") == own
+    # The same evidence again: the sealed folder as it is (the same approval recorded again).
+    again = _evidence.plan(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")], created="x")
+    assert again.folder.endswith(plain) and not again.changed
+    # The early check, told that the run rewrites qa.log, predicts the folder the collection
+    # after the run (qa.log rewritten) takes.
+    predicted = _evidence.survey(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")],
+                                 produced=["qa*.log"])
+    assert predicted.relfolder == own and not predicted.problems
+    (workspace / "logs" / "qa.log").write_text("ok, again\n")
     plan = _evidence.plan(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")], created="x")
     assert plan.folder.endswith(own)
     plan.apply()
     _ledger.append(str(workspace), dict(gate="Alpha", status="Next Stage Ready", version="1.4.0", approver="QA-KIM",
                                         evidence=own, manifest_sha256=plan.manifest_sha256))
     assert _evidence.choose_folder(str(workspace), "Alpha", "1.4.0", "20251003") == own + "_r2"
+    (workspace / "logs" / "qa.log").write_text("ok, a third time\n")
+    assert _evidence.survey(str(workspace), "Alpha", "1.4.0", "20251003", [("qa.log", "logs/qa.log")]).relfolder \
+        == own + "_r2"
     assert _evidence.choose_folder(str(workspace), "Beta", "1.4.0", "20251003") == \
         "deliverables/onboarding_evidence/Stage9_Beta_20251003", "another gate is not sealed by it"
