@@ -99,4 +99,6 @@ class ActionModule(ActionBase):
         return stat
 
     def _host_name(self, task_vars):
-        return (task_vars or {}).get("inventory_hostname", "the host")
+        # A delegated task asks the host it is delegated to, and names that one.
+        delegated = list((task_vars or {}).get("ansible_delegated_vars") or ())
+        return delegated[0] if len(delegated) == 1 else (task_vars or {}).get("inventory_hostname", "the host")

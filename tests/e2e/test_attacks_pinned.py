@@ -187,7 +187,8 @@ def test_a_published_bundle_replaced_on_the_share_is_refused_never_overwritten(l
 
     assert rc != 0, output[-4000:]
     said = " ".join(output.split())
-    assert "%s on nas1 has sha256 %s, but this run's %s (the digest it pinned when it started); a published " \
-           "version is write-once has sha256 %s" % (published, replaced, BUNDLE, pinned) in said, output[-4000:]
+    assert ("%s on nas1 has sha256 %s, but this run's %s (pinned when it started; a published version is "
+            "write-once, so publish a change under a new version) has sha256 %s" % (published, replaced, BUNDLE, pinned)
+            in said), output[-4000:]
     assert hashlib.sha256(open(published, "rb").read()).hexdigest() == replaced
     assert tree_digest(*[h["root"] for h in web_nodes(lab)]) == hosts_before

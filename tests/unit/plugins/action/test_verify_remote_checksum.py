@@ -94,6 +94,14 @@ def test_mismatch_names_host_path_and_both_digests(shell):
     assert result["msg"] == "SHA256 mismatch for %s on node3: expected %s, actual %s" % (REMOTE[shell], other, DIGEST)
 
 
+def test_a_delegated_mismatch_names_the_host_asked_and_what_holds_the_expected_digest():
+    other = "0" * 64
+    plugin = make_plugin(dict(path=REMOTE["sh"], checksum=other, expected_from="this run's bundle"), "sh",
+                         recorded("sh", True))
+    result = plugin.run(task_vars={"inventory_hostname": "localhost", "ansible_delegated_vars": {"nas1": {}}})
+    assert result["msg"] == "%s on nas1 has sha256 %s, but this run's bundle has sha256 %s" % (REMOTE["sh"], DIGEST, other)
+
+
 @pytest.mark.parametrize("shell", ["sh", "powershell"])
 def test_missing_remote_file_is_its_own_failure(shell):
     plugin = make_plugin(dict(path=REMOTE[shell], checksum=DIGEST), shell, recorded(shell, False))
