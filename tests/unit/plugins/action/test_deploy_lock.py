@@ -221,5 +221,17 @@ def test_bad_environment_names_fail(lock_dir, environment):
 
 def test_unknown_state_and_options_are_refused(lock_dir):
     assert run(dict(dir=lock_dir, environment="beta", state="locked"))["failed"]
-    with pytest.raises(AnsibleActionFail, match="Invalid options.*force"):
-        run(dict(dir=lock_dir, environment="beta", force=True))
+    with pytest.raises(AnsibleActionFail, match="Invalid options.*steal"):
+        run(dict(dir=lock_dir, environment="beta", steal=True))
+
+
+def test_cleared_refuses_a_running_holder_unless_forced(lock_dir):
+    _lock.acquire(lock_dir, "beta", pid=os.getpid())
+    for check_mode in (True, False):
+        refused = run(dict(dir=lock_dir, environment="beta", state="cleared", reason="looks stuck"),
+                      check_mode=check_mode)
+        assert refused["failed"] and "still going on this controller" in refused["msg"], refused
+        assert _lock.read(lock_dir, "beta") is not None
+    forced = run(dict(dir=lock_dir, environment="beta", state="cleared", reason="stopping it by hand", force=True))
+    assert forced["changed"] and forced["forced"] and forced["msg"].startswith("FORCED: cleared"), forced
+    assert _lock.read(lock_dir, "beta") is None

@@ -73,7 +73,7 @@ def test_the_end_of_the_run_releases_what_it_took(callback, lock_dir):
 def test_a_lock_cleared_and_taken_by_another_run_is_left_alone(callback, lock_dir):
     dummy, ours = acquired(lock_dir)
     callback.v2_runner_on_ok(ours)
-    _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "looked stuck")
+    _lock.clear(lock_dir, "beta", "DEPLOY-LEE", "looked stuck", force=True)
     theirs, dummy = acquired(lock_dir, pid=1)
     callback.v2_playbook_on_stats(MagicMock())
     assert _lock.read(lock_dir, "beta") == theirs, "not removed"
