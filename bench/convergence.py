@@ -62,13 +62,13 @@ def main():
 
     lab_dir = tempfile.mkdtemp(prefix="rml-bench-convergence-")
     state = control.up(lab_dir, free_octet(), farm=options.farm, dmz=options.dmz, backend=1, python=sys.executable)
+    control.set_inventory_vars(lab_dir, routing_ml_approval_signatures="off")
     results = {}
     try:
         lab = Lab(lab_dir, state)
         workspace = os.path.join(lab_dir, "workspace")
         release.build(workspace, release.Options(version=VERSION, date="2025-09-29", files=options.files))
-        extra = ["-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION,
-                 "-e", "routing_ml_approval_signatures=off"]
+        extra = ["-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION]
 
         def run(gate="ga"):
             start = time.perf_counter()

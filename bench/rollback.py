@@ -48,8 +48,7 @@ def prepare(lab, files):
         release.build(workspaces[version], release.Options(version=version, date="2025-09-29", files=files))
         for gate in ("alpha", "beta", "ga"):
             rc, output, dummy = lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspaces[version],
-                                             "-e", "routing_ml_version=%s" % version,
-                                             "-e", "routing_ml_approval_signatures=off")
+                                             "-e", "routing_ml_version=%s" % version)
             if rc:
                 sys.exit("deploy %s %s failed:\n%s" % (gate, version, output[-3000:]))
     return workspaces
@@ -87,7 +86,7 @@ def one_round(lab, number, figures, timed):
         durations["Rollback: refuse early, lock, plan"] + durations["Rollback: prove every target before any host changes"])
     timed("unblock.yml", "-e", "routing_ml_gate=GA", "-e", '{"routing_ml_reason": "bench"}')
     # The records were made with signatures off (prepare): verifying them needs the same setting.
-    elapsed, output = timed("deploy_ga.yml", "-e", "routing_ml_approval_signatures=off")
+    elapsed, output = timed("deploy_ga.yml")
     figures.setdefault("baseline: deploy_ga.yml forward again (folders kept)", []).append(elapsed)
     return output
 

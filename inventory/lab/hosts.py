@@ -41,7 +41,7 @@ def inventory():
         sys.exit("the lab in %s is not up: run ./dev lab up" % LAB_DIR)
     result = {"_meta": {"hostvars": {}},
               "all": {"children": list(GROUPS) + ["web", "share", "stage_alpha", "stage_beta", "stage_ga"],
-                      "vars": dict(routing_ml_lab_dir=state["lab_dir"], **signing_vars(state))},
+                      "vars": dict(routing_ml_lab_dir=state["lab_dir"], **dict(signing_vars(state), **lab_vars()))},
               "web": {"children": ["iis_farm", "dmz_nginx"]},
               # The host whose folder is the NAS/SCCM share (reached over SSH).
               "share": {"children": ["nas"]}}
@@ -63,6 +63,18 @@ def signing_vars(state):
         return {}
     return {"routing_ml_allowed_signers": signing["allowed_signers"],
             "routing_ml_ledger_signing_key": signing["controller_key"]}
+
+
+def lab_vars():
+    """The lab's own settings (rml_lab.control.set_inventory_vars): signed approvals unless it says
+    otherwise. Here, not in group_vars: a group_vars file would win over the script's variables."""
+    settings = {"routing_ml_approval_signatures": "required"}
+    try:
+        with open(os.path.join(LAB_DIR, "inventory_vars.json")) as handle:
+            settings.update(json.load(handle))
+    except FileNotFoundError:
+        pass
+    return settings
 
 
 def stages(groups):

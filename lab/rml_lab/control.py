@@ -31,6 +31,38 @@ def load_state(lab_dir: str) -> dict | None:
         return None
 
 
+# The lab's own inventory settings beside its state (inventory/lab/hosts.py reads them): what an
+# estate's group_vars would say, e.g. a lab whose approvals are recorded without signatures.
+INVENTORY_VARS = "inventory_vars.json"
+# The settings the lab's inventory lets a lab choose (the trust settings come from the
+# inventory, never from an extra variable: docs/formats.md, "Trust records").
+INVENTORY_SETTINGS = {"routing_ml_approval_signatures": ("required", "off")}
+
+
+def set_inventory_vars(lab_dir: str, **variables) -> dict:
+    """Set inventory variables of the lab (``routing_ml_approval_signatures="off"``); kept across
+    ``up`` and ``down``. Returns all of them."""
+    for name, value in variables.items():
+        if name not in INVENTORY_SETTINGS or value not in INVENTORY_SETTINGS[name]:
+            raise ValueError("%s=%r is not a lab inventory setting (%s)" % (name, value, INVENTORY_SETTINGS))
+    path = os.path.join(lab_dir, INVENTORY_VARS)
+    current = load_inventory_vars(lab_dir)
+    current.update(variables)
+    with open(path + ".tmp", "w") as handle:
+        json.dump(current, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.replace(path + ".tmp", path)
+    return current
+
+
+def load_inventory_vars(lab_dir: str) -> dict:
+    try:
+        with open(os.path.join(lab_dir, INVENTORY_VARS)) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return {}
+
+
 def _save_state(lab_dir: str, state: dict) -> None:
     path = os.path.join(lab_dir, STATE)
     tmp = path + ".tmp"

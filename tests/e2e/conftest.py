@@ -124,6 +124,7 @@ def drilled(deployed, tmp_path_factory):
     lab = deployed.restore()
     workspace = os.path.join(base, "release-" + drills.NEW)
     release.build(workspace, release.Options(version=drills.NEW, date=DATE, files=FILES))
+    drills.trust_off(lab, workspace)
     drills.through(lab, workspace, drills.NEW)
     workspaces = {drills.OLD: deployed.workspace, drills.NEW: workspace}
     snapshot = Snapshot(lab, os.path.join(base, "snapshot"), sorted(workspaces.values()))

@@ -21,7 +21,7 @@ import urllib.request
 
 from labtools import BIN, ROOT
 from poller import Poller, manifests
-from rml_lab import processes, release
+from rml_lab import processes, release, signing
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _tree
 
@@ -56,7 +56,20 @@ def play(lab, name, *args, **env):
 
 
 # Drills record each gate in its deployment run; signing is drilled in test_signed_gates.py.
+# The environment's recorded trust settings say so first (trust_off), signed by its Release Owner.
 UNSIGNED = ["-e", "routing_ml_approval_signatures=off"]
+
+
+def trust_off(lab, workspace):
+    """Move the environment's recorded signature mode to off, the way it is changed: a
+    proposal (playbooks/trust_change.yml), the lab's Release Owner signs it, the same run again."""
+    args = ["-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_trust_approver=OWNER-PARK",
+            "-e", json.dumps({"routing_ml_trust_reason": "the failure drills record their gates unsigned"})] + UNSIGNED
+    rc, output, dummy = play(lab, "trust_change.yml", *args)
+    assert rc == 0 and "waits for the signature of OWNER-PARK" in output, output[-3000:]
+    signing.sign_trust_change(lab.dir, workspace)
+    rc, output, dummy = play(lab, "trust_change.yml", *args)
+    assert rc == 0 and "recorded the change of the trust settings" in output, output[-3000:]
 
 
 def deploy(lab, workspace, version, gate, *extra, **env):

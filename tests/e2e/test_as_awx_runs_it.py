@@ -15,10 +15,9 @@ import subprocess
 import pytest
 
 from labtools import BIN, ROOT, running_lab
-from rml_lab import release
+from rml_lab import control, release
 
 VERSION = "1.4.0"
-UNSIGNED = {"routing_ml_approval_signatures": "off"}
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +25,8 @@ def lab(tmp_path_factory):
     # A lab of its own: a job from a fresh estate. Two farm nodes and a DMZ node give Beta a
     # host Alpha did not have.
     with running_lab(str(tmp_path_factory.mktemp("awx-lab")), farm=2, dmz=1, backend=1) as started:
+        # Approvals recorded unsigned, as the estate's inventory says: a survey answer may not.
+        control.set_inventory_vars(started.dir, routing_ml_approval_signatures="off")
         yield started
 
 
@@ -70,7 +71,7 @@ def alpha_by_fqcn(lab, installed, workspace, tmp_path_factory):
         "[defaults]\ncollections_path = %s\nhost_key_checking = True\ngathering = explicit\n"
         "callbacks_enabled = routing_ml.deploy.deploy_lock\n[ssh_connection]\npipelining = True\n" % installed)
     command = [os.path.join(BIN, "ansible-playbook"), "routing_ml.deploy.deploy_alpha", "-i", os.path.join(ROOT, "inventory", "lab"),
-               "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION, "-e", json.dumps(UNSIGNED)]
+               "-e", "routing_ml_workspace=%s" % workspace, "-e", "routing_ml_version=%s" % VERSION]
     completed = subprocess.run(command, cwd=str(outside), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, universal_newlines=True, check=False,
                                env=clean_env(outside, ROUTING_ML_LAB_DIR=lab.dir, ANSIBLE_CONFIG=str(outside / "ansible.cfg"),
@@ -94,7 +95,7 @@ def beta_job(lab, installed, workspace, alpha_by_fqcn, tmp_path_factory):
     data = tmp_path_factory.mktemp("runner")
     (data / "env").mkdir()
     survey = {"routing_ml_workspace": workspace, "routing_ml_version": VERSION, "routing_ml_approver": "DEPLOY-LEE"}
-    (data / "env" / "extravars").write_text(json.dumps(dict(survey, **UNSIGNED)))
+    (data / "env" / "extravars").write_text(json.dumps(survey))
     (data / "env" / "settings").write_text(json.dumps({"suppress_ansible_output": False, "job_timeout": 900}))
     (data / "inventory").mkdir()
     os.symlink(os.path.join(ROOT, "inventory", "lab", "hosts.py"), str(data / "inventory" / "hosts.py"))

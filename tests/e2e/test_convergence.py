@@ -40,9 +40,9 @@ def workspace(deployed):
 
 
 def deploy(lab, workspace, gate="ga", *extra):
-    # Each gate recorded in its deployment run: signing is tested in test_signed_gates.py.
-    return lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace,
-                        "-e", "routing_ml_approval_signatures=off", *extra)
+    # The gates are recorded already (signed, by ./dev run), under the environment's recorded
+    # trust settings, which a run may not override (test_attacks_trust.py).
+    return lab.playbook("deploy_%s.yml" % gate, "-e", "routing_ml_workspace=%s" % workspace, *extra)
 
 
 def changed_hosts(counts):

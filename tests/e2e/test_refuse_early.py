@@ -19,7 +19,7 @@ import os
 import pytest
 
 from labtools import host_roots, running_lab, tree_digest
-from rml_lab import release
+from rml_lab import control, release
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _evidence
 
@@ -29,8 +29,9 @@ FILES = 50
 BUNDLE = "build/frontend/RoutingMLFrontend_%s.zip" % VERSION
 # Results as one JSON line each: messages are matched whole, never as the yaml form wraps them.
 ENV = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
-# Signed approvals are another issue's; these runs record without them.
-SIGNATURES_OFF = ("-e", "routing_ml_approval_signatures=off")
+# Signed approvals are another issue's; these runs record without them, as the lab's inventory
+# says (an extra variable may not set a trust setting: test_attacks_trust.py).
+SIGNATURES_OFF = ()
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,7 @@ def lab(tmp_path_factory):
     """A small lab of its own (one web node, the backend, the share), fresh: its refusals need a
     share that never published 1.4.0, and its rebuilt version a first Alpha of its own."""
     with running_lab(str(tmp_path_factory.mktemp("refuse-early-lab")), farm=1, dmz=0, backend=1) as started:
+        control.set_inventory_vars(started.dir, routing_ml_approval_signatures="off")
         yield started
 
 

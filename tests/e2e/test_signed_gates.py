@@ -166,9 +166,12 @@ def test_a_fresh_controller_continues_the_chain_from_the_share(lab, workspace, a
 def test_a_ledger_that_disagrees_with_the_share_is_refused_and_nothing_is_overwritten(
         lab, workspace, alpha_recorded, tmp_path):
     other = fresh_controller(tmp_path, "other")
-    # Another chain of its own: Alpha recorded here without the share (signatures off).
-    rc, output, dummy = play(lab, "deploy_alpha.yml", other, "-e", "routing_ml_approval_signatures=off",
-                             "-e", "routing_ml_records_share_folder=elsewhere")
+    # Another chain of its own: Alpha signed and recorded here without the share (an extra
+    # variable may not switch signatures off: test_attacks_trust.py).
+    elsewhere = ("-e", "routing_ml_records_share_folder=elsewhere")
+    rc, output, dummy = play(lab, "deploy_alpha.yml", other, *elsewhere)
+    assert rc == 0, output[-4000:]
+    rc, output, dummy = sign_and_record(lab, other, VERSION, "Alpha", *elsewhere)
     assert rc == 0, output[-4000:]
     before = (tree_digest(other), tree_digest(share_stage9(lab)))
     rc, output, counts = play(lab, "deploy_beta.yml", other)

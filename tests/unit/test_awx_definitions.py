@@ -762,8 +762,40 @@ def check_credentials(defs, apply_doc):
     return problems
 
 
+# The environment's trust settings come from the inventory and are pinned in the Stage 9 record
+# (plugins/module_utils/_trust.py): a launch that could set one would be refused at best.
+TRUST_VARIABLES = ("routing_ml_approval_signatures", "routing_ml_allowed_signers", "routing_ml_environment")
+
+
+def check_trust_settings(defs, apply_doc=None):
+    """No survey, node, template or credential injector sets a trust setting, and no template
+    takes free variables at launch."""
+    problems = []
+    found = []
+    for template in defs.get("job_templates") or []:
+        where = "job template %r" % template.get("name")
+        found += [(where + " survey", q.get("variable")) for q in (template.get("survey_spec") or {}).get("spec") or []]
+        found += [(where + " extra_vars", v) for v in template.get("extra_vars") or {}]
+        if template.get("ask_variables_on_launch"):
+            problems.append("%s: ask_variables_on_launch lets a launch set the trust settings (%s)" % (
+                where, ", ".join(TRUST_VARIABLES)))
+    for workflow in defs.get("workflow_job_templates") or []:
+        where = "workflow %r" % workflow.get("name")
+        found += [(where + " survey", q.get("variable")) for q in (workflow.get("survey_spec") or {}).get("spec") or []]
+        found += [(where + " extra_vars", v) for v in workflow.get("extra_vars") or {}]
+        for node in workflow.get("nodes") or []:
+            found += [("%s node %r extra_data" % (where, node.get("identifier")), v) for v in node.get("extra_data") or {}]
+    for kind in defs.get("credential_types") or []:
+        for section in ("extra_vars", "env"):
+            found += [("credential type %r injector" % kind.get("name"), v)
+                      for v in ((kind.get("injectors") or {}).get(section) or {})]
+    problems += ["%s sets the trust setting %s: it comes from the inventory, and a change is a signed record "
+                 "(playbooks/trust_change.yml)" % (where, variable) for where, variable in found if variable in TRUST_VARIABLES]
+    return problems
+
+
 CHECKS = [check_playbooks, check_references, check_apply, check_surveys, check_workflows, check_templates, check_injectors,
-          check_credentials]
+          check_credentials, check_trust_settings]
 
 
 def all_problems(defs, apply_doc):
@@ -925,6 +957,16 @@ MUTATIONS = [
     ("a misspelt key", _set(lambda d: _template(d, "Routing ML deploy Alpha"), "allow_simultanous", False), ["allow_simultanous"]),
     ("a suboption the module lacks", _set(lambda d: _node(d, "approve-ga")["approval_node"], "timeout_seconds", 60), ["timeout_seconds"]),
     ("a type the option does not take", _set(lambda d: _template(d, "Routing ML deploy Beta"), "job_slice_count", "one"), ["job_slice_count", "int"]),
+    ("a survey that sets the signature mode", lambda d: _add_question(d, "Routing ML deploy GA", {
+        "question_name": "Signatures", "variable": "routing_ml_approval_signatures", "type": "multiplechoice",
+        "choices": ["required", "off"], "required": False}), ["Routing ML deploy GA", "routing_ml_approval_signatures", "trust setting"]),
+    ("an auditor's survey that names the allowed_signers", lambda d: _add_question(d, "Routing ML verify ledger", {
+        "question_name": "allowed_signers", "variable": "routing_ml_allowed_signers", "type": "text", "required": False}),
+     ["Routing ML verify ledger", "routing_ml_allowed_signers", "trust setting"]),
+    ("a node that names another environment", _set(lambda d: _node(d, "deploy-alpha"), "extra_data", {"routing_ml_environment": "other"}),
+     ["deploy-alpha", "routing_ml_environment", "trust setting"]),
+    ("variables at launch", _set(lambda d: _template(d, "Routing ML record gate"), "ask_variables_on_launch", True),
+     ["Routing ML record gate", "ask_variables_on_launch"]),
 ]
 
 
