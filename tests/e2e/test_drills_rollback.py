@@ -22,7 +22,7 @@ import zipfile
 
 import pytest
 
-from drills import (DATE, FILES, NEW, NOTES, OLD, UNSIGNED, assert_no_torn_page, assert_rollback_durations,
+from drills import (DATE, DEADLINE, FILES, NEW, NOTES, OLD, UNSIGNED, assert_no_torn_page, assert_rollback_durations,
                     changed_hosts, deploy, health, ledger, live, lock_file, play, poller, read_only, rollback,
                     run_in_background, served, versions_live, wait_for_file, web)
 from labtools import host_roots, tree_digest
@@ -53,7 +53,9 @@ def test_a_tampered_installer_or_bundle_file_stops_the_run_before_any_host(deplo
                 for name, data in sorted(files.items()):
                     archive.writestr(name, data)
         before = tree_digest(*host_roots(lab))
-        rc, output, counts = deploy(lab, workspace, "1.3.1", "alpha")
+        # The deployed lab records signed (its trust settings are pinned so): no UNSIGNED here.
+        rc, output, counts = play(lab, "deploy_alpha.yml", "-e", "routing_ml_workspace=%s" % workspace,
+                                  "-e", "routing_ml_version=1.3.1", *DEADLINE)
         assert rc != 0
         assert "RoutingML%s_1.3.1" % ("Installer" if what == "installer" else "Frontend") in output
         assert re.search(r"sha256|digest", output, re.I)
