@@ -48,6 +48,7 @@ LONGEST_FIRST = (
     "tests/e2e/test_lab.py",
     "tests/e2e/test_refuse_early.py",
     "tests/e2e/test_status.py",
+    "tests/e2e/test_attacks_trust.py",
     "tests/e2e/test_molecule_roles.py",
     "tests/unit/test_conformance.py",
     "tests/e2e/test_share_records.py",
