@@ -34,6 +34,8 @@ from labtools import ROOT, host_roots, tree_digest
 
 VERSION = "1.4.0"
 ENV = {"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
+# A boolean, not the string "true" (a conditional refuses a string).
+RERECORD = "-e", json.dumps({"routing_ml_gate_rerecord": True})
 MARKUP = '<script>alert(1)</script> <img src=x onerror="alert(2)"> [click](javascript:alert(3))'
 
 
@@ -232,13 +234,13 @@ def test_after_a_rollback_and_an_unblock_ga_is_recorded_again_into_a_folder_of_i
 
         before = tree_digest(*host_roots(lab))
         name = '<img src=x onerror="alert(1)">'
-        rc, output, counts = deploy(lab, new, NEW, "ga", "-e", "routing_ml_gate_rerecord=true",
+        rc, output, counts = deploy(lab, new, NEW, "ga", *RERECORD,
                                     "-e", json.dumps({"routing_ml_approver": name}))
         assert rc != 0 and "approver %r is not a name" % name in output, output[-3000:]
         assert read_only(counts) and tree_digest(*host_roots(lab)) == before
 
         first = gate_records(new, "GA", NEW)
-        rc, output, counts = deploy(lab, new, NEW, "ga", "-e", "routing_ml_gate_rerecord=true")
+        rc, output, counts = deploy(lab, new, NEW, "ga", *RERECORD)
         if rc != 0:
             # A refusal is acceptable only before any host changed.
             assert read_only(counts) and tree_digest(*host_roots(lab)) == before, output[-5000:]
