@@ -200,7 +200,23 @@ def hash_artifacts(workspace, paths):
         if not os.path.isfile(real):
             problems.append("artifact %s is not in the workspace" % (path,))
             continue
-        hashed.append((_checksum.file_name(real), _checksum.sha256_file(real)[0]))
+        digest = _checksum.sha256_file(real)[0]
+        # The build's own sidecar: for a version not published yet it is the only other witness,
+        # and what agrees here becomes the digest the run pins.
+        sidecar = _checksum.sidecar_path_for(real)
+        try:
+            said = _checksum.read_sidecar_digest(sidecar, _checksum.file_name(real))
+        except (IOError, OSError):
+            problems.append("artifact %s has no readable sidecar %s.sha256 (SOP 4.2)" % (path, path))
+            continue
+        except ValidationError as exc:
+            problems.append(str(exc))
+            continue
+        if said != digest:
+            problems.append("artifact %s has sha256 %s, but its sidecar %s.sha256 says %s: the file or its "
+                            "sidecar changed after the build" % (path, digest, path, said))
+            continue
+        hashed.append((_checksum.file_name(real), digest))
     return hashed, problems
 
 

@@ -35,7 +35,7 @@ options:
     required: true
   manifest:
     description:
-      - The files O(src) must hold (sidecar format): the bundle zip's own manifest. A tree that
+      - The files O(src) must hold (sidecar format), the bundle zip's own manifest. A tree that
         differs is refused, naming the first files that differ, and the package's
         C(MANIFEST.sha256) is written from this manifest, so a file changed afterwards fails the
         site's verification script.

@@ -46,7 +46,7 @@ options:
   manifest:
     description:
       - With a folder O(src), the files it must hold (sidecar format, C(<sha256>  <relative path>)
-        lines): only these are copied, each read back and compared with its digest here before
+        lines); only these are copied, each read back and compared with its digest here before
         it is renamed into place, so a file that differs from the manifest is refused.
     type: str
   sha256:

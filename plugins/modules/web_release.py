@@ -56,7 +56,7 @@ options:
     type: path
   bundle_sha256:
     description:
-      - The SHA256 O(bundle) must have: the digest the run pinned at its start. A zip that changed
+      - The SHA256 O(bundle) must have, the digest the run pinned at its start. A zip that changed
         since is refused before the node is asked anything. The staged tree is verified against the
         zip either way (M(routing_ml.deploy.bundle_stage)).
     type: str

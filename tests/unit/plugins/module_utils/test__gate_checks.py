@@ -32,6 +32,7 @@ def release(workspace):
     for path, data in ((INSTALLER, b"installer"), (BUNDLE, b"bundle")):
         (workspace / path).parent.mkdir(parents=True, exist_ok=True)
         (workspace / path).write_bytes(data)
+        (workspace / (path + ".sha256")).write_text("%s  %s\n" % (sha(data), path.rsplit("/", 1)[-1]))
     (workspace / "logs/qa/frontend_build_20251003.log").write_text("build ok\n")
     (workspace / "logs/qa/pytest_rsl_routing_groups_20251003.log").write_text("3 passed\n")
     return workspace
@@ -350,3 +351,15 @@ def test_a_broken_policy_is_refused_as_such(release):
     with pytest.raises(ValidationError) as exc:
         check(release, policy={"Alpha": {}})
     assert "gate policy" in str(exc.value)
+
+
+def test_an_artifact_that_disagrees_with_its_build_sidecar_is_refused_and_never_pinned(release):
+    """A version not published yet has only its sidecar to witness it: a tampered installer is
+    refused here, before its digest could become the run's pin."""
+    (release / INSTALLER).write_bytes(b"installer\0")
+    result = check(release)
+    assert ("artifact %s has sha256 %s, but its sidecar %s.sha256 says %s: the file or its sidecar changed after "
+            "the build" % (INSTALLER, sha(b"installer\0"), INSTALLER, sha(b"installer"))) in result["problems"]
+    assert "RoutingMLInstaller_1.4.0.exe" not in result["digests"]
+    os.unlink(str(release / (BUNDLE + ".sha256")))
+    assert "artifact %s has no readable sidecar %s.sha256 (SOP 4.2)" % (BUNDLE, BUNDLE) in check(release)["problems"]

@@ -63,9 +63,15 @@ def test_every_input_is_checked_in_one_failure_and_nothing_is_written(run_module
     assert tree(workspace) == before
 
 
+def built(workspace, data):
+    """The bundle as the build leaves it: the zip and its sidecar."""
+    (workspace / BUNDLE).write_bytes(data)
+    (workspace / (BUNDLE + ".sha256")).write_text("%s  %s\n" % (hashlib.sha256(data).hexdigest(), os.path.basename(BUNDLE)))
+
+
 def test_a_good_early_check_returns_the_folder_and_digests(run_module, workspace):
     (workspace / "build/frontend").mkdir(parents=True)
-    (workspace / BUNDLE).write_bytes(b"bundle")
+    built(workspace, b"bundle")
     failed, result = run_module(gate_precheck, dict(
         workspace=str(workspace), gate="Alpha", version="1.4.0", approver="QA-KIM", evidence_date="20251003",
         evidence_sources=["incoming/Alpha/frontend_build_20251003.log",
@@ -84,7 +90,7 @@ def stat_and_slurp(path, data, sidecar):
 
 def test_the_shares_published_digest_refuses_a_rebuild(run_module, workspace):
     (workspace / "build/frontend").mkdir(parents=True)
-    (workspace / BUNDLE).write_bytes(b"rebuilt bundle")
+    built(workspace, b"rebuilt bundle")
     old = hashlib.sha256(b"bundle").hexdigest()
     stat, slurp = stat_and_slurp("/share/releases/1.4.0/RoutingMLFrontend_1.4.0.zip", b"bundle",
                                  ("%s  RoutingMLFrontend_1.4.0.zip\n" % old).encode())
@@ -110,7 +116,7 @@ def test_a_sidecar_that_is_not_base64_is_named(run_module, workspace):
 
 def test_smb_reads_the_share_itself(run_module, workspace, monkeypatch):
     (workspace / "build/frontend").mkdir(parents=True)
-    (workspace / BUNDLE).write_bytes(b"rebuilt bundle")
+    built(workspace, b"rebuilt bundle")
     old = hashlib.sha256(b"bundle").hexdigest()
     seen = {}
 
