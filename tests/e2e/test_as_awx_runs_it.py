@@ -149,6 +149,8 @@ def test_an_unchanged_rerun_publishes_no_host_to_roll_back(beta_job, lab, instal
     assert rerun.returncode == 0, rerun.stdout[-5000:]
     events = [json.load(open(p)) for p in glob.glob(str(data / "artifacts" / "beta-again" / "job_events" / "*.json"))]
     stats = [e for e in events if e["event"] == "playbook_on_stats"][-1]["event_data"]
+    # A run that recorded nothing leaves no new ledger head for the next job to check ('').
     assert stats["artifact_data"] == {"routing_ml_rollback_hosts": [],
-                                      "routing_ml_rollback_hosts_from": {"gate": "Beta", "version": VERSION}}
+                                      "routing_ml_rollback_hosts_from": {"gate": "Beta", "version": VERSION},
+                                      "routing_ml_ledger_head": ""}
     assert set(stats["changed"]) <= {"localhost"}, stats["changed"]

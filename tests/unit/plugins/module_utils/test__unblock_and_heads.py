@@ -16,7 +16,8 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils import (
     _approval, _checkpoints, _ledger, _ledger_audit, _statement)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
-from test__signed_approval import NOTES, approve, at, audit, keys, sign  # noqa: F401  (keys: a fixture)
+from ansible_collections.routing_ml.deploy.tests.unit.plugins.module_utils.test__signed_approval import (  # noqa: F401
+    NOTES, approve, at, audit, keys, sign)  # pylint: disable=unused-import  (keys: a fixture)
 
 EVIDENCE = "logs/deploy/rollback_1.4.0_*.json"
 STATEMENT = "deliverables/approvals/1.4.0/GA.unblock.statement.json"
