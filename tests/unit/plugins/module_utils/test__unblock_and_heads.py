@@ -16,8 +16,9 @@ from ansible_collections.routing_ml.deploy.plugins.module_utils import (
     _approval, _checkpoints, _ledger, _ledger_audit, _statement)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
-from ansible_collections.routing_ml.deploy.tests.unit.plugins.module_utils.test__signed_approval import (  # noqa: F401
-    NOTES, approve, at, audit, keys, sign)  # pylint: disable=unused-import  (keys: a fixture)
+# keys is a fixture: the tests name it as an argument.
+from ansible_collections.routing_ml.deploy.tests.unit.plugins.module_utils.test__signed_approval import (  # noqa: F401 pylint: disable=unused-import
+    NOTES, approve, at, audit, keys, sign)
 
 EVIDENCE = "logs/deploy/rollback_1.4.0_*.json"
 STATEMENT = "deliverables/approvals/1.4.0/GA.unblock.statement.json"
