@@ -37,6 +37,12 @@ def sha256_file(path, read_size=READ_SIZE):
         return _sha256_overlapped(handle, read_size)
 
 
+def sha256_handle(handle, read_size=READ_SIZE):
+    """``(hexdigest, size)`` of what an open binary file object (a zip member too) holds from
+    where it stands to its end."""
+    return _sha256_serial(handle, read_size)
+
+
 def _sha256_serial(handle, read_size):
     digest = hashlib.sha256()
     buf = bytearray(read_size)

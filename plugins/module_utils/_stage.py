@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import hashlib
 import io
 import os
 import shutil
@@ -35,11 +34,8 @@ def zip_manifest(src):
         for member in archive.infolist():
             if member.is_dir():
                 continue
-            digest = hashlib.sha256()
             with archive.open(member) as data:
-                for chunk in iter(lambda: data.read(1024 * 1024), b""):
-                    digest.update(chunk)
-            found[member.filename] = digest.hexdigest()
+                found[member.filename] = _checksum.sha256_handle(data)[0]
     return found
 
 
@@ -93,8 +89,7 @@ def stage(src, dest, sha256=None):
     is unpacked again. ``sha256`` pins the zip's own digest (``read_pinned``).
     Raises ValidationError, IOError/OSError or zipfile.BadZipfile."""
     dest = dest.rstrip(os.sep)
-    data, digest = read_pinned(src, sha256)
-    expected = zip_manifest(io.BytesIO(data))
+    data, digest, expected = _pinned_manifest(src, sha256)
     changed = _tree_or_none(dest) != expected
     if changed:
         unpack(io.BytesIO(data), dest)
@@ -109,8 +104,14 @@ def stage(src, dest, sha256=None):
 def bundle_manifest(src, sha256=None):
     """``described`` of the bundle zip ``src`` (pinned by ``sha256`` when given), unpacking
     nothing: what a node serving it must hold."""
+    dummy, digest, expected = _pinned_manifest(src, sha256)
+    return dict(described(_tree.manifest_text(expected)), source_sha256=digest)
+
+
+def _pinned_manifest(src, sha256):
+    """``(bytes, sha256, {path: sha256})`` of the zip ``src``, read once (``read_pinned``)."""
     data, digest = read_pinned(src, sha256)
-    return dict(described(_tree.manifest_text(zip_manifest(io.BytesIO(data)))), source_sha256=digest)
+    return data, digest, zip_manifest(io.BytesIO(data))
 
 
 def described(text, changed=False):
