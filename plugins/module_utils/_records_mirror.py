@@ -30,7 +30,8 @@ import os
 import re
 import shutil
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _atomic, _checksum, _ledger, _ledger_audit
+from ansible_collections.routing_ml.deploy.plugins.module_utils import (
+    _atomic, _checksum, _gate_policy, _ledger, _ledger_audit, _trust)
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import (
     ValidationError, resolve_in_workspace)
 
@@ -268,21 +269,37 @@ def _refuse_conflicts(plan):
                               % "; ".join(plan.conflicts))
 
 
-def check_share(view, share, allowed_signers=None, signatures="off", policy=None):
+def check_share(view, share, allowed_signers=None, signatures="off", policy=None, environment=None):
     """Refuse the share's records as the auditor would refuse them in the workspace: chain,
     checkpoints, signed approvals, evidence folders against their manifests, gate order.
 
     Run on the view before anything is pulled: a record planted on the share (an unsigned
     append, an extra evidence file) would otherwise be copied in first, and every later run
     would be refused for a workspace it can no longer repair. ``share`` names the share in the
-    message (the view is only the controller's copy of it)."""
+    message (the view is only the controller's copy of it).
+
+    With ``environment`` (a run's, from its inventory), the run's trust settings are first held
+    to the ones the share's trust records pin: the audit below takes the run's allowed_signers
+    and signature mode, which an extra variable could otherwise set for the pull."""
     try:
+        if environment is not None:
+            _check_trust(view, policy, _trust.settings(signatures, allowed_signers or None, environment),
+                         allowed_signers)
         _ledger_audit.audit(view, allowed_signers=allowed_signers or None, signatures=signatures, policy=policy)
     except (ValidationError, IOError, OSError) as exc:
         raise ValidationError(
             "the share's Stage 9 records at %s do not verify, so nothing was copied and the workspace "
             "is as it was: %s (the paths are relative to %s; repair the share from a workspace that "
             "verifies)" % (share, exc, share))
+
+
+def _check_trust(view, policy, seen, allowed_signers):
+    policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
+    loaded = _trust.load(view, policy)
+    if loaded.last is not None:
+        message = _trust.refusal(seen, loaded, allowed_signers)
+        if message:
+            raise ValidationError(message)
 
 
 def apply_pull(workspace, view, plan):

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from ansible_collections.routing_ml.deploy.plugins.module_utils import _evidence, _ledger, _records_mirror
+from ansible_collections.routing_ml.deploy.plugins.module_utils import _evidence, _ledger, _records_mirror, _trust
 from ansible_collections.routing_ml.deploy.plugins.module_utils._validation import ValidationError
 
 KST = datetime.timezone(datetime.timedelta(hours=9))
@@ -398,3 +398,27 @@ def test_check_share_refuses_a_forged_checkpoint(share_ahead):
     dummy, share = share_ahead
     with pytest.raises(ValidationError, match=r"records at %s do not verify.*checkpoint" % re.escape(SHARE_NAME)):
         _records_mirror.check_share(str(share), SHARE_NAME)
+
+
+def test_check_share_holds_the_runs_trust_settings_to_the_ones_the_share_pins(share_ahead, tmp_path):
+    """One extra variable (signatures off, or the launcher's own allowed_signers) must not set
+    how the share's records are checked before they are copied in."""
+    dummy, share = share_ahead
+    shutil.rmtree(os.path.join(str(share), "logs", "checkpoints"))
+    head = _ledger.read_records(str(share))[-1].digest
+    _trust.pin(str(share), _trust.settings("off", None, "lab"), None, head)
+    _records_mirror.check_share(str(share), SHARE_NAME, signatures="off", environment="lab")
+    theirs = tmp_path / "launchers_signers"
+    theirs.write_text("mallory@example namespaces=\"routing-ml-approval-release-owner\" ssh-ed25519 AAAA\n")
+    for launched, named in (
+            (dict(signatures="off", environment="other"), "routing_ml_environment is 'other' in this run"),
+            (dict(signatures="off", allowed_signers=str(theirs), environment="lab"),
+             "routing_ml_allowed_signers is sha256 %s in this run (%s)" % (
+                 hashlib.sha256(theirs.read_bytes()).hexdigest(), theirs))):
+        with pytest.raises(ValidationError) as exc:
+            _records_mirror.check_share(str(share), SHARE_NAME, **launched)
+        said = str(exc.value)
+        assert said.startswith("the share's Stage 9 records at %s do not verify" % SHARE_NAME), said
+        assert named in said and "recorded for the environment in deliverables/approvals/trust/0001.json" in said
+    # Without the environment (an auditor's own copy), only the audit runs.
+    _records_mirror.check_share(str(share), SHARE_NAME, signatures="off", allowed_signers=str(theirs))
