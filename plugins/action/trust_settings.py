@@ -18,6 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.vars import load_extra_vars
 
 from ansible_collections.routing_ml.deploy.plugins.module_utils import _trust
+from ansible_collections.routing_ml.deploy.plugins.plugin_utils._controller_module import execute_module
 
 
 def launched(extra_vars):
@@ -34,6 +35,6 @@ class ActionModule(ActionBase):
         del tmp
         args = dict(self._task.args)
         args["launched"] = launched(load_extra_vars(self._loader))
-        result.update(self._execute_module(module_name="routing_ml.deploy.trust_settings", module_args=args,
-                                           task_vars=task_vars))
+        result.update(execute_module(self, module_name="routing_ml.deploy.trust_settings", module_args=args,
+                                     task_vars=task_vars))
         return result
