@@ -93,7 +93,11 @@ def execute_module(action, module_name=None, module_args=None, task_vars=None):
         return action._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
     action._update_module_args(module_name, module_args, task_vars)
     data = action._parse_returned_data(dict(rc=0, stdout=_run_main(path, module_args), stderr=""), PROFILE)
+    # As _execute_module leaves a module's result for the task executor.
     remove_internal_keys(data)
+    for stream in ("stdout", "stderr"):
+        if stream in data and stream + "_lines" not in data:
+            data[stream + "_lines"] = (data[stream] or "").splitlines()
     return data
 
 
@@ -107,4 +111,3 @@ class ControllerModuleAction(ActionBase):
         del tmp
         result.update(execute_module(self, task_vars=task_vars))
         return result
-
