@@ -22,8 +22,9 @@ from ansible_collections.routing_ml.deploy.plugins.plugin_utils._controller_modu
 
 
 def launched(extra_vars):
-    """The trust variables among ``extra_vars`` (names, sorted)."""
-    return sorted(variable for dummy, variable in _trust.VARIABLES if variable in (extra_vars or {}))
+    """The trust variables among ``extra_vars`` (names, sorted), the gate policy among them."""
+    names = [variable for dummy, variable in _trust.VARIABLES] + [_trust.POLICY_VARIABLE]
+    return sorted(variable for variable in names if variable in (extra_vars or {}))
 
 
 class ActionModule(ActionBase):

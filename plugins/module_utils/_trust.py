@@ -48,6 +48,9 @@ VARIABLES = (
     ("allowed_signers_sha256", "routing_ml_allowed_signers"),
     ("environment", "routing_ml_environment"),
 )
+# Names each gate's approving role, and so the role that may change these settings: from the
+# inventory only, like them (a launch naming another GA role would name its own trust role).
+POLICY_VARIABLE = "routing_ml_gate_policy"
 _RECORD_RE = re.compile(r"^([0-9]{4})\.json$")
 _COPY_RE = re.compile(r"^allowed_signers_([0-9a-f]{64})$")
 
@@ -347,6 +350,10 @@ def run(workspace, policy, seen, state="checked", allowed_signers=None, approver
     ``pinned`` compares, and pins ``seen`` on a ledger without trust records; ``changed``
     proposes ``seen`` for the trust role to sign, or records the signed proposal.
     ``launched``: the trust variables given at launch (extra variables); never pinned from."""
+    if POLICY_VARIABLE in launched:
+        raise TrustError("refusing: %s is given as an extra variable (or a survey answer); the gate policy names "
+                         "who approves each gate and who may change the trust settings, so it comes from the "
+                         "inventory only" % POLICY_VARIABLE)
     records = _ledger.read_records(workspace)
     head = records[-1].digest if records else None
     loaded = load(workspace, policy, set(r.digest for r in records))

@@ -57,6 +57,8 @@ options:
     description:
       - The trust variables this run was given at launch (extra variables, survey answers); the action
         plugin of the same name sets it from the run's extra variables. Settings are never pinned from them.
+      - C(routing_ml_gate_policy) among them is refused in every state - the policy names who approves
+        each gate and who may change these settings, so it comes from the inventory only.
     type: list
     elements: str
     default: []

@@ -110,12 +110,28 @@ def test_the_launchers_own_allowed_signers_are_refused_before_any_change(lab, wo
     before = state(lab, workspace)
     for name, extra in (("deploy_ga.yml", ["-e", "routing_ml_gate_rerecord=true"]),
                         ("record_gate.yml", ["-e", "routing_ml_gate=GA", "-e", "routing_ml_version=1.4.0",
-                                             "-e", "routing_ml_gate_rerecord=true"])):
+                                             "-e", "routing_ml_gate_rerecord=true"]),
+                        # Mine: the unblock's signature would be checked with the launcher's file.
+                        ("unblock.yml", ["-e", "routing_ml_gate=GA", "-e", "routing_ml_version=1.4.0",
+                                         "-e", "routing_ml_approver=OWNER-PARK",
+                                         "-e", json.dumps({"routing_ml_reason": "signed with my own key"})])):
         rc, output, counts = play(lab, name, workspace, "-e", "routing_ml_allowed_signers=%s" % mine, *extra)
         assert_refused_before_any_change(
             lab, workspace, before, rc, output, counts, REFUSED,
             "routing_ml_allowed_signers is sha256 %s in this run (%s), the environment's recorded setting is "
             "sha256 %s" % (_checksum.sha256_file(mine)[0], mine, lab_signers_digest(lab)))
+
+
+def test_a_gate_policy_given_at_launch_is_refused_before_any_change(lab, workspace):
+    """Mine: a policy of the launcher's, where GA (and so the trust settings) is approved by a role
+    whose key the launcher holds, or needs no signature at all."""
+    before = state(lab, workspace)
+    policy = {"routing_ml_gate_policy": {"GA": {"status": "GA Approved", "approver_role": "qa-lead"}}}
+    rc, output, counts = play(lab, "deploy_ga.yml", workspace, "-e", json.dumps(policy),
+                              "-e", "routing_ml_gate_rerecord=true")
+    assert_refused_before_any_change(
+        lab, workspace, before, rc, output, counts,
+        "routing_ml_gate_policy is given as an extra variable (or a survey answer)")
 
 
 def test_another_environments_name_is_refused_before_its_lock(lab, workspace):

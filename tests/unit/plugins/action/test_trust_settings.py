@@ -15,6 +15,7 @@ def test_launched_names_the_trust_variables_among_the_extra_vars():
                      "routing_ml_allowed_signers": "/mine"}) == ["routing_ml_allowed_signers",
                                                                  "routing_ml_approval_signatures"]
     assert launched({"routing_ml_environment": "other"}) == ["routing_ml_environment"]
+    assert launched({"routing_ml_gate_policy": {"GA": {}}}) == ["routing_ml_gate_policy"]
     assert launched({}) == [] and launched(None) == []
 
 

@@ -261,3 +261,16 @@ def test_settings_given_at_launch_are_never_pinned(env):
     _trust.run(env["workspace"], POLICY, seen, "pinned", env["signers"])
     assert not _trust.run(env["workspace"], POLICY, seen, "pinned", env["signers"],
                           launched=["routing_ml_approval_signatures"])["changed"]
+
+
+@pytest.mark.parametrize("state", ["checked", "pinned", "changed"])
+def test_a_gate_policy_given_at_launch_is_refused_in_every_state(env, state):
+    """Another policy could name the launcher's own role for GA, and so for the trust settings."""
+    seen = _trust.settings("off", env["signers"], "lab")
+    _trust.run(env["workspace"], POLICY, seen, "pinned", env["signers"])
+    before = sorted(os.listdir(os.path.join(env["workspace"], "deliverables", "approvals", "trust")))
+    with pytest.raises(_trust.TrustError, match="routing_ml_gate_policy is given as an extra variable .* from "
+                                                "the inventory only"):
+        _trust.run(env["workspace"], POLICY, seen, state, env["signers"], "OWNER-PARK", "x",
+                   launched=["routing_ml_gate_policy"])
+    assert sorted(os.listdir(os.path.join(env["workspace"], "deliverables", "approvals", "trust"))) == before
