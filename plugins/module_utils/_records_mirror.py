@@ -269,7 +269,7 @@ def _refuse_conflicts(plan):
                               % "; ".join(plan.conflicts))
 
 
-def check_share(view, share, allowed_signers=None, signatures="off", policy=None, environment=None):
+def check_share(view, share, allowed_signers=None, signatures="off", policy=None):
     """Refuse the share's records as the auditor would refuse them in the workspace: chain,
     checkpoints, signed approvals, evidence folders against their manifests, gate order.
 
@@ -278,28 +278,21 @@ def check_share(view, share, allowed_signers=None, signatures="off", policy=None
     would be refused for a workspace it can no longer repair. ``share`` names the share in the
     message (the view is only the controller's copy of it).
 
-    With ``environment`` (a run's, from its inventory), the run's trust settings are first held
-    to the ones the share's trust records pin: the audit below takes the run's allowed_signers
-    and signature mode, which an extra variable could otherwise set for the pull."""
+    Where the share's trust records pin the settings, the share is checked with those (the
+    signature mode, and the allowed_signers by the copy they keep), never with the run's: an
+    extra variable (``-e routing_ml_allowed_signers=<the launcher's own>``) must not decide
+    what is copied in. Whether the run's settings are the pinned ones is the run's own check."""
     try:
-        if environment is not None:
-            _check_trust(view, policy, _trust.settings(signatures, allowed_signers or None, environment),
-                         allowed_signers)
+        policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
+        pinned = _trust.in_force(view, policy)
+        if pinned is not None:
+            signatures, allowed_signers = pinned
         _ledger_audit.audit(view, allowed_signers=allowed_signers or None, signatures=signatures, policy=policy)
     except (ValidationError, IOError, OSError) as exc:
         raise ValidationError(
             "the share's Stage 9 records at %s do not verify, so nothing was copied and the workspace "
             "is as it was: %s (the paths are relative to %s; repair the share from a workspace that "
             "verifies)" % (share, exc, share))
-
-
-def _check_trust(view, policy, seen, allowed_signers):
-    policy = _gate_policy.check_policy(policy if policy is not None else _gate_policy.default_policy())
-    loaded = _trust.load(view, policy)
-    if loaded.last is not None:
-        message = _trust.refusal(seen, loaded, allowed_signers)
-        if message:
-            raise ValidationError(message)
 
 
 def apply_pull(workspace, view, plan):

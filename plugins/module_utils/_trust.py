@@ -252,6 +252,23 @@ def pin(workspace, seen, allowed_signers, ledger_head, now=None):
     return rel
 
 
+def in_force(root, policy):
+    """``(signatures, allowed_signers path or None)`` the trust records under ``root`` put in
+    force, the file being the copy they keep (its digest checked); None when nothing is pinned.
+    What a copy of the records (the share's) is checked with, whatever a run was launched with."""
+    loaded = load(root, policy)
+    if loaded.last is None:
+        return None
+    digest = loaded.settings.get("allowed_signers_sha256")
+    if digest is None:
+        return loaded.settings["signatures"], None
+    path = _path(root, copy_rel(digest))
+    if not os.path.isfile(path) or os.path.islink(path) or _checksum.sha256_file(path)[0] != digest:
+        raise TrustError("%s, the allowed_signers that %s puts in force, is missing or is not the file it names"
+                         % (copy_rel(digest), loaded.rel))
+    return loaded.settings["signatures"], path
+
+
 def _keep_copy(workspace, seen, allowed_signers):
     digest = seen.get("allowed_signers_sha256")
     if digest is None:

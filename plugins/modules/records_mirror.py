@@ -68,6 +68,9 @@ options:
     description:
       - The OpenSSH allowed_signers file that the share's checkpoints and signed approvals are
         verified with before a pull (O(state=pulled)), as the auditor verifies the workspace.
+      - Where the share's trust records (C(deliverables/approvals/trust/)) pin the settings, the
+        share is verified with the allowed_signers and signature mode they put in force instead
+        (the copy of the file they keep), whatever this option and O(signatures) say.
     type: path
   signatures:
     description:
@@ -80,13 +83,6 @@ options:
   policy:
     description: The gate policy the share's records are checked against (default - the collection's).
     type: dict
-  environment:
-    description:
-      - The environment's name as the run's inventory gives it (C(routing_ml_environment)). Given,
-        a pull first holds the run's trust settings (O(signatures), O(allowed_signers) by digest and
-        this name) to the ones the share's trust records pin, and refuses a difference naming both,
-        copying nothing.
-    type: str
   smb_root:
     description:
       - The UNC path of C(<share root>\stage9), C(\\server\share\routing_ml\stage9), read and
@@ -260,8 +256,7 @@ def check_share(module, view, plan, share):
     if plan.pull:
         params = module.params
         _records_mirror.check_share(view, share, allowed_signers=params["allowed_signers"],
-                                    signatures=params["signatures"], policy=params["policy"],
-                                    environment=params["environment"])
+                                    signatures=params["signatures"], policy=params["policy"])
 
 
 def plan_result(plan):
@@ -289,7 +284,6 @@ def main():
             allowed_signers=dict(type="path"),
             signatures=dict(type="str", default="off", choices=["required", "off"]),
             policy=dict(type="dict"),
-            environment=dict(type="str"),
             **smb_spec(port="smb_port", username="smb_user", password="smb_password", encrypt="smb_encrypt"),
         ),
         required_one_of=[["view", "smb_root"]],

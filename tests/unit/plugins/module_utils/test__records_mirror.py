@@ -400,25 +400,37 @@ def test_check_share_refuses_a_forged_checkpoint(share_ahead):
         _records_mirror.check_share(str(share), SHARE_NAME)
 
 
-def test_check_share_holds_the_runs_trust_settings_to_the_ones_the_share_pins(share_ahead, tmp_path):
-    """One extra variable (signatures off, or the launcher's own allowed_signers) must not set
+def test_check_share_checks_the_share_with_the_settings_its_trust_records_pin(share_ahead, tmp_path):
+    """One extra variable (signatures off, or the launcher's own allowed_signers) must not decide
     how the share's records are checked before they are copied in."""
     dummy, share = share_ahead
     shutil.rmtree(os.path.join(str(share), "logs", "checkpoints"))
     head = _ledger.read_records(str(share))[-1].digest
-    _trust.pin(str(share), _trust.settings("off", None, "lab"), None, head)
-    _records_mirror.check_share(str(share), SHARE_NAME, signatures="off", environment="lab")
+    # Without trust records, the run's settings are all there is.
+    _records_mirror.check_share(str(share), SHARE_NAME, signatures="off")
+    _trust.pin(str(share), _trust.settings("required", None, "lab"), None, head)
     theirs = tmp_path / "launchers_signers"
-    theirs.write_text("mallory@example namespaces=\"routing-ml-approval-release-owner\" ssh-ed25519 AAAA\n")
-    for launched, named in (
-            (dict(signatures="off", environment="other"), "routing_ml_environment is 'other' in this run"),
-            (dict(signatures="off", allowed_signers=str(theirs), environment="lab"),
-             "routing_ml_allowed_signers is sha256 %s in this run (%s)" % (
-                 hashlib.sha256(theirs.read_bytes()).hexdigest(), theirs))):
-        with pytest.raises(ValidationError) as exc:
+    theirs.write_text('mallory namespaces="routing-ml-ledger" ssh-ed25519 AAAA\n')
+    for launched in (dict(signatures="off"), dict(signatures="off", allowed_signers=str(theirs))):
+        with pytest.raises(ValidationError, match=re.escape(
+                "the share's Stage 9 records at %s do not verify, so nothing was copied and the workspace is as "
+                "it was: %s line 1: record has no checkpoint" % (SHARE_NAME, LEDGER_3))):
             _records_mirror.check_share(str(share), SHARE_NAME, **launched)
-        said = str(exc.value)
-        assert said.startswith("the share's Stage 9 records at %s do not verify" % SHARE_NAME), said
-        assert named in said and "recorded for the environment in deliverables/approvals/trust/0001.json" in said
-    # Without the environment (an auditor's own copy), only the audit runs.
-    _records_mirror.check_share(str(share), SHARE_NAME, signatures="off", allowed_signers=str(theirs))
+
+
+def test_check_share_verifies_with_the_pinned_allowed_signers_copy_and_refuses_a_swapped_copy(share_ahead, tmp_path):
+    dummy, share = share_ahead
+    shutil.rmtree(os.path.join(str(share), "logs", "checkpoints"))
+    head = _ledger.read_records(str(share))[-1].digest
+    signers = tmp_path / "allowed_signers"
+    signers.write_text('routing-ml-controller namespaces="routing-ml-ledger" ssh-ed25519 AAAA\n')
+    seen = _trust.settings("off", str(signers), "lab")
+    _trust.pin(str(share), seen, str(signers), head)
+    _records_mirror.check_share(str(share), SHARE_NAME, signatures="required")
+    copy = os.path.join(str(share), *_trust.copy_rel(seen["allowed_signers_sha256"]).split("/"))
+    with open(copy, "a") as handle:
+        handle.write('mallory namespaces="routing-ml-ledger" ssh-ed25519 BBBB\n')
+    with pytest.raises(ValidationError, match="allowed_signers_%s, the allowed_signers that "
+                       "deliverables/approvals/trust/0001.json puts in force, is missing or is not the file it names"
+                       % seen["allowed_signers_sha256"]):
+        _records_mirror.check_share(str(share), SHARE_NAME)
