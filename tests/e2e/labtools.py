@@ -25,16 +25,13 @@ BIN = os.path.dirname(sys.executable)
 def _octets():
     """The lab octets this pytest process may use: under pytest-xdist each worker has its own
     range, so that two workers never pick the same free octet at the same moment."""
-    given = os.environ.get("RML_TEST_OCTETS", "")
-    if given:
-        # Two pytest runs at once on one machine (two developers' loops) each take a range.
-        first, _, last = given.partition("-")
-        return range(int(first), int(last) + 1)
+    # Two pytest runs at once on one machine (two developers' loops) each take a range.
+    first, _, last = (os.environ.get("RML_TEST_OCTETS", "") or "20-249").partition("-")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-    width = (250 - 20) // max(count, 1)
-    return range(20 + index * width, 20 + (index + 1) * width)
+    width = (int(last) + 1 - int(first)) // max(count, 1)
+    return range(int(first) + index * width, int(first) + (index + 1) * width)
 
 
 def free_octet():

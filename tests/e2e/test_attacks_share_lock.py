@@ -53,12 +53,13 @@ def ledger_digest(workspace):
     return tree_digest(*[os.path.join(workspace, p) for p in ("logs", "deliverables")])
 
 
-def plant_record(root, signer=None):
+def plant_record(root, signer=None, status="Unblocked"):
     """Append a record to the share's ledger with a valid chain: an unblock by a name nobody
-    enrolled (the kind of decision that moves a version), checkpointed by ``signer`` or not."""
+    enrolled (the kind of decision that moves a version), or a rollback (one that stops it),
+    checkpointed by ``signer`` or not."""
     last = _ledger.verify(root)[-1]
     fields = dict((k, v) for k, v in last.fields.items() if k != "approval")
-    fields.update(status="Unblocked", approver="MALLORY", reason="planted on the share")
+    fields.update(status=status, approver="MALLORY", reason="planted on the share")
     return _ledger.append(root, fields, signer=signer)
 
 
@@ -132,6 +133,29 @@ def test_a_fresh_controller_is_not_poisoned_by_a_record_checkpointed_with_an_app
     assert "%s: checkpoint logs/checkpoints/%s.sig does not verify" % (
         record.where(stage9(fresh)), record.digest) in output, output[-4000:]
     assert os.listdir(workspace) == [".stage"] or os.listdir(workspace) == []
+
+
+def test_a_record_checkpointed_with_the_launchers_key_is_not_pulled_under_their_allowed_signers(fresh, tmp_path):
+    """Mine: a share writer who also launches the job. Their allowed_signers is the lab's (public)
+    plus their own key as a controller; their record verifies under it. The share is checked
+    with the allowed_signers its trust records pin, so it is refused and nothing is copied."""
+    key = str(tmp_path / "launcher")
+    subprocess.check_call(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "launcher", "-f", key])
+    theirs = str(tmp_path / "allowed_signers")
+    with open(fresh.state["signing"]["allowed_signers"]) as handle, open(theirs, "w") as mine:
+        mine.write(handle.read())
+        mine.write('routing-ml-controller namespaces="routing-ml-ledger" %s\n'
+                   % " ".join(open(key + ".pub").read().split()[:2]))
+    # A rollback of the approved version: no signature needed, so it blocks GA for good.
+    record = plant_record(stage9(fresh), signer=_checkpoints.signer(key), status="Rolled Back")
+    _ledger_audit.audit(stage9(fresh), allowed_signers=theirs, signatures="required")  # it does verify under theirs
+    workspace = str(tmp_path / "awx")
+    rc, output = pull_into_an_empty_workspace(fresh, workspace, "-e", "routing_ml_allowed_signers=%s" % theirs)
+    assert rc != 0, output[-4000:]
+    assert (REFUSED % share_name(fresh)) in output, output[-4000:]
+    assert "%s: checkpoint logs/checkpoints/%s.sig does not verify" % (
+        record.where(stage9(fresh)), record.digest) in output, output[-4000:]
+    assert [n for n in os.listdir(workspace) if not n.startswith(".")] == []
 
 
 def test_a_planted_record_is_refused_over_smb_too(fresh, tmp_path):
