@@ -359,6 +359,14 @@ def record_change(workspace, loaded, data, allowed_signers):
     return rel
 
 
+def check_launched(launched):
+    """Refuse a gate policy given at launch, before the policy itself is even read."""
+    if POLICY_VARIABLE in (launched or ()):
+        raise TrustError("refusing: %s is given as an extra variable (or a survey answer); the gate policy names "
+                         "who approves each gate and who may change the trust settings, so it comes from the "
+                         "inventory only" % POLICY_VARIABLE)
+
+
 def run(workspace, policy, seen, state="checked", allowed_signers=None, approver=None, reason=None, check_mode=False,
         launched=()):
     """What ``trust_settings`` does (its ``state``), as a result dict; ``TrustError`` refuses.
@@ -367,10 +375,7 @@ def run(workspace, policy, seen, state="checked", allowed_signers=None, approver
     ``pinned`` compares, and pins ``seen`` on a ledger without trust records; ``changed``
     proposes ``seen`` for the trust role to sign, or records the signed proposal.
     ``launched``: the trust variables given at launch (extra variables); never pinned from."""
-    if POLICY_VARIABLE in launched:
-        raise TrustError("refusing: %s is given as an extra variable (or a survey answer); the gate policy names "
-                         "who approves each gate and who may change the trust settings, so it comes from the "
-                         "inventory only" % POLICY_VARIABLE)
+    check_launched(launched)
     records = _ledger.read_records(workspace)
     head = records[-1].digest if records else None
     loaded = load(workspace, policy, set(r.digest for r in records))

@@ -131,6 +131,7 @@ def main():
     params = module.params
     try:
         workspace = real_workspace(params["workspace"])
+        _trust.check_launched(params["launched"])
         policy = _gate_policy.check_policy(params["policy"] if params["policy"] is not None
                                            else _gate_policy.default_policy())
         seen = _trust.settings(params["signatures"], params["allowed_signers"], params["environment"])

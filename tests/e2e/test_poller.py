@@ -246,7 +246,9 @@ def test_in_place_copy_shows_missing_then_mixed(tmp_path, bundles, expected):
     assert entry["counts"]["non200"] == 0
     missing = [b for b in entry["bad"] if b["classification"] == "missing"]
     assert missing and missing[0]["statuses"] == [200, 404] and missing[0]["version"] == OLD
-    assert missing[0]["switched_to"] is None and entry["switch_races"] == 0
+    # The two missing pages seen before step 2 were asked again before it: no switch. (A page
+    # asked while step 2 began may see the new index.html on its second request.)
+    assert missing[0]["switched_to"] is None and len([b for b in missing if not b["switched_to"]]) >= 2
     mixed = [s for s in poller.samples(node.url) if s.classification == "mixed"]
     assert mixed[0].version == NEW and "bytes are not 1.4.0's" in mixed[0].detail
     assert entry["versions"] == [OLD, NEW] and entry["changes"][0]["to"] == NEW
