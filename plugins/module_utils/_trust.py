@@ -228,8 +228,8 @@ def _check_change(workspace, rel, data, document, before, role):
     if digest is None:
         raise TrustError("%s: the settings before it (%s) name no allowed_signers, so no signature can be "
                          "verified" % (rel, before[0]))
-    copy = _path(workspace, copy_rel(digest))
-    if not os.path.isfile(copy) or _checksum.sha256_file(copy)[0] != digest:
+    copy = _kept_copy(workspace, digest)
+    if copy is None:
         raise TrustError("%s: the copy of the allowed_signers in force before it (%s) is missing or changed" % (
             rel, copy_rel(digest)))
     signature = _path(workspace, rel) + ".sig"
@@ -262,11 +262,20 @@ def in_force(root, policy):
     digest = loaded.settings.get("allowed_signers_sha256")
     if digest is None:
         return loaded.settings["signatures"], None
-    path = _path(root, copy_rel(digest))
-    if not os.path.isfile(path) or os.path.islink(path) or _checksum.sha256_file(path)[0] != digest:
+    path = _kept_copy(root, digest)
+    if path is None or os.path.islink(path):
         raise TrustError("%s, the allowed_signers that %s puts in force, is missing or is not the file it names"
                          % (copy_rel(digest), loaded.rel))
     return loaded.settings["signatures"], path
+
+
+def _kept_copy(root, digest):
+    """The path of the allowed_signers copy the trust records keep for ``digest``, or None when
+    it is missing or its content is not that digest."""
+    path = _path(root, copy_rel(digest))
+    if not os.path.isfile(path) or _checksum.sha256_file(path)[0] != digest:
+        return None
+    return path
 
 
 def _keep_copy(workspace, seen, allowed_signers):
